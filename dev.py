@@ -1,0 +1,78 @@
+"""Set up a virtual environment and run the project's jobs; needs only Python 3.11+ and pip.
+
+    python3 dev.py site    install everything into .venv and build the documentation site
+    python3 dev.py test    install everything into .venv and run the whole test suite
+
+Extra arguments after ``test`` go to pytest (``python3 dev.py test -k saving``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".setup-stamp"
+
+
+def plugin_dirs() -> list[Path]:
+    return sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml"))
+
+
+def setup() -> None:
+    """Create .venv and install the core with its extras and every plugin under plugins/."""
+    sources = [ROOT / "pyproject.toml", *(d / "pyproject.toml" for d in plugin_dirs())]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return  # nothing to install changed since the last run
+    if not PYTHON.exists():
+        print(f"creating {VENV.relative_to(ROOT)}", flush=True)
+        venv.create(VENV, with_pip=True)
+    requirements = ["-e", f"{ROOT}[test,docs]"]
+    for plugin in plugin_dirs():
+        requirements += ["-e", str(plugin)]
+    print("installing layer-registry and its plugins (TensorFlow takes a minute)", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "--quiet", *requirements], check=True)
+    STAMP.write_text(digest)
+
+
+def run(*command: str) -> int:
+    return subprocess.run([str(BIN / command[0]), *command[1:]], cwd=ROOT).returncode
+
+
+def site() -> int:
+    """The main job: list the installed layers, then build the site into build/site."""
+    setup()
+    status = run("layer-registry", "list")
+    if status:
+        return status
+    status = run("mkdocs", "build", "--strict")
+    if status == 0:
+        print(f"site built: open {ROOT / 'build' / 'site' / 'index.html'} in a browser")
+    return status
+
+
+def test(*pytest_args: str) -> int:
+    """Run every test: the core's and each plugin's, in parallel."""
+    setup()
+    return run("python", "-m", "pytest", "-n", "auto", *pytest_args)
+
+
+def main(argv: list[str]) -> int:
+    jobs = {"site": site, "test": test}
+    if not argv or argv[0] not in jobs:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return jobs[argv[0]](*argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,4 @@
+
+from layer_registry._cli import run
+
+run()

@@ -1,0 +1,170 @@
+"""The ``layer-registry`` command line: ``main(argv) -> int``, errors as one line, exit 2."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+import layer_registry
+from layer_registry._errors import RegistryError
+
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
+    # TensorFlow's C++ start-up chatter drowns the one line a user asked for.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        result = cli.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="layer-registry",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except RegistryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:
+        if os.environ.get("LAYER_REGISTRY_DEBUG"):
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {message} "
+            "(set LAYER_REGISTRY_DEBUG=1 to see the traceback)",
+            err=True,
+        )
+        return EXIT_ERROR
+    return result if isinstance(result, int) else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(layer_registry.__version__, prog_name="layer-registry")
+def cli() -> None:
+    """Find, inspect and use the custom Keras layers installed as plugins.
+
+    Layers are named NAMESPACE>ClassName (examples>CustomLinear); a class name alone works
+    when one plugin has it. Environment: LAYER_REGISTRY_DISABLE=ns1,ns2 blocks plugins,
+    LAYER_REGISTRY_ONLY=ns1,ns2 loads only those, LAYER_REGISTRY_STRICT=1 fails on the first
+    broken plugin.
+    """
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=list))
+
+
+def _warn_failed_plugins() -> None:
+    failed = [p.namespace for p in layer_registry.plugins() if p.status == "failed"]
+    if failed:
+        click.echo(
+            f"warning: {len(failed)} plugin(s) failed to load ({', '.join(failed)}); "
+            "see `layer-registry plugins`",
+            err=True,
+        )
+
+
+@cli.command("list")
+@click.argument("pattern", required=False)
+@click.option("--plugin", "plugin", metavar="NS", help="Only the layers of this plugin namespace.")
+@click.option("--tag", metavar="TAG", help="Only the layers with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
+def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_json: bool) -> int:
+    """List the registered layers, optionally matching a glob PATTERN ('*Linear')."""
+    infos = [layer_registry.info(name) for name in layer_registry.names(pattern, plugin=plugin, tag=tag)]
+    if as_json:
+        _echo_json([dataclasses.asdict(info) for info in infos])
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "plugin", "summary", box=None, pad_edge=False)
+    for info in infos:
+        table.add_row(info.name, info.namespace, info.summary)
+    console = Console(soft_wrap=True)
+    if infos:
+        console.print(table)
+    else:
+        click.echo("no layers match", err=True)
+    _warn_failed_plugins()
+    return 0
+
+
+@cli.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the layer's record as JSON.")
+def show_command(name: str, as_json: bool) -> int:
+    """Show everything known about the layer NAME, with its constructor signature."""
+    info = layer_registry.info(name)
+    if as_json:
+        _echo_json(dataclasses.asdict(info))
+        return 0
+    rows = {
+        "name": info.name,
+        "summary": info.summary,
+        "signature": f"{info.class_name}{info.signature}",
+        "plugin": info.namespace,
+        "distribution": f"{info.distribution} {info.version}",
+        "import path": info.import_path,
+        "tags": ", ".join(info.tags) or "-",
+        "aliases": ", ".join(info.aliases) or "-",
+        "example": f"layer_registry.create({info.name!r}"
+        + "".join(f", {key}={value!r}" for key, value in info.example.items())
+        + ")",
+        "input shape": repr(info.input_shape),
+        "input dtype": repr(info.input_dtype),
+    }
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        click.echo(f"{key:<{width}}  {value}")
+    if info.doc:
+        click.echo()
+        click.echo(info.doc)
+    return 0
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of plugin records.")
+def plugins_command(as_json: bool) -> int:
+    """List the installed plugins with their status: loaded, failed or blocked."""
+    records = layer_registry.plugins()
+    if as_json:
+        _echo_json([dataclasses.asdict(record) for record in records])
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("namespace", "distribution", "version", "status", "layers", "error", box=None)
+    styles = {"loaded": "green", "failed": "red", "blocked": "yellow"}
+    for record in records:
+        table.add_row(
+            record.namespace,
+            record.distribution,
+            record.version,
+            f"[{styles.get(record.status, '')}]{record.status}[/]",
+            str(len(record.layers)),
+            record.error or "",
+        )
+    if records:
+        Console(soft_wrap=True).print(table)
+    else:
+        click.echo("no plugins installed; try `pip install layer-registry-examples`", err=True)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

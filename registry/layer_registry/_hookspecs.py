@@ -1,0 +1,28 @@
+"""The pluggy markers and the one hook a plugin implements."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from layer_registry._records import RegisterFunction
+
+PROJECT_NAME = "layer_registry"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# Historic: the registry calls it once, and pluggy replays the call on each plugin as it is
+# registered, so every plugin's layers are collected as that plugin loads (plugins load lazily).
+@hookspec(historic=True)
+def register_layers(register: RegisterFunction) -> None:
+    """Register this plugin's layers by calling ``register(cls, **metadata)`` once per class.
+
+    ``register(cls, *, example=None, input_shape=None, input_dtype="float32", aliases=(),
+    tags=())``: ``example`` holds constructor keyword arguments for the layer's runnable example,
+    ``input_shape`` an example input shape including the batch axis (a list of shapes for several
+    inputs), ``aliases`` older class names that still load, ``tags`` words for search.
+    """

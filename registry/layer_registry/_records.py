@@ -1,0 +1,78 @@
+"""Frozen records the registry hands out: what a layer is, and how a plugin fared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Shape = tuple[int | None, ...]
+PluginStatus = Literal["loaded", "failed", "blocked"]
+
+
+class RegisterFunction(Protocol):
+    """The ``register`` callback a plugin's ``register_layers`` hook receives."""
+
+    def __call__(
+        self,
+        cls: type,
+        *,
+        example: Mapping[str, Any] | None = None,
+        input_shape: Iterable[int | None] | Iterable[Iterable[int | None]] | None = None,
+        input_dtype: str | Iterable[str] = "float32",
+        aliases: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """Everything known about a registered layer without touching its class."""
+
+    name: str
+    """Full name, ``namespace>ClassName``: the ``registered_name`` Keras writes into files."""
+    namespace: str
+    class_name: str
+    distribution: str
+    version: str
+    summary: str
+    """The first line of the class docstring."""
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    example: Mapping[str, Any] = field(default_factory=dict)
+    """Constructor keyword arguments of the runnable example."""
+    input_shape: Shape | tuple[Shape, ...] | None = None
+    """Example input shape with the batch axis; a tuple of shapes for several inputs."""
+    input_dtype: str | tuple[str, ...] = "float32"
+    import_path: str = ""
+    """``module:QualifiedName`` of the class."""
+    signature: str = ""
+    """The constructor's signature, as ``inspect.signature`` prints it."""
+    doc: str = ""
+    """The whole class docstring, cleaned."""
+
+    @property
+    def plugin(self) -> str:
+        """The namespace of the plugin that provides the layer."""
+        return self.namespace
+
+    @property
+    def multiple_inputs(self) -> bool:
+        """Whether the example feeds the layer a list of inputs."""
+        return bool(self.input_shape) and isinstance(self.input_shape[0], tuple)  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One installed plugin: where it comes from and whether it loaded."""
+
+    namespace: str
+    distribution: str
+    version: str
+    status: PluginStatus | Literal["not loaded"]
+    error: str | None = None
+    layers: tuple[str, ...] = ()
+    summary: str = ""
+    home_page: str = ""
+    entry_point: str = ""
+    """The entry point's value, the module (or object) the plugin's hooks live in."""

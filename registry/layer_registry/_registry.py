@@ -1,0 +1,537 @@
+"""The registry: discover plugins, load them on demand, register their layers, resolve names."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fnmatch
+import importlib.metadata
+import inspect
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from layer_registry._errors import (
+    AmbiguousNameError,
+    LayerConfigError,
+    LayerNotFoundError,
+    PluginError,
+)
+from layer_registry._records import LayerInfo, PluginInfo, Shape
+
+if TYPE_CHECKING:
+    import pluggy
+
+ENTRY_POINT_GROUP = "layer_registry"
+_NAMESPACE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _env_set(variable: str) -> frozenset[str] | None:
+    value = os.environ.get(variable, "")
+    names = {part.strip() for part in value.split(",") if part.strip()}
+    return frozenset(names) if names else None
+
+
+def _canonical(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@dataclass
+class _Plugin:
+    """A discovered plugin and what became of it (mutable; PluginInfo is its snapshot)."""
+
+    entry_point: importlib.metadata.EntryPoint
+    namespace: str
+    distribution: str
+    version: str
+    status: str = "not loaded"
+    error: str | None = None
+    layers: list[str] = field(default_factory=list)
+
+    def snapshot(self) -> PluginInfo:
+        metadata = self.entry_point.dist.metadata if self.entry_point.dist else None
+        return PluginInfo(
+            namespace=self.namespace,
+            distribution=self.distribution,
+            version=self.version,
+            status=self.status,  # type: ignore[arg-type]
+            error=self.error,
+            layers=tuple(sorted(self.layers)),
+            summary=(metadata.get("Summary") or "") if metadata else "",
+            home_page=_home_page(metadata) if metadata else "",
+            entry_point=self.entry_point.value,
+        )
+
+    def describe(self) -> str:
+        return f"plugin {self.namespace!r} (distribution {self.distribution} {self.version})"
+
+
+def _home_page(metadata: Any) -> str:
+    if metadata.get("Home-page"):
+        return str(metadata["Home-page"])
+    for url in metadata.get_all("Project-URL") or []:
+        label, _, address = url.partition(",")
+        if label.strip().lower() in {"homepage", "home", "source", "repository"}:
+            return address.strip()
+    return ""
+
+
+@dataclass(frozen=True)
+class _Registration:
+    """One ``register(...)`` call, validated before anything reaches Keras."""
+
+    cls: type
+    info: LayerInfo
+
+
+class _InvalidRegistration(Exception):
+    """A plugin registered something the registry refuses; fails that whole plugin."""
+
+
+class Registry:
+    """Installed layer plugins, loaded on first need, and their layers by name.
+
+    Most code uses the module-level functions (``layer_registry.get`` and friends), which share
+    one default registry. ``only``, ``disable`` and ``strict`` default to the environment
+    variables ``LAYER_REGISTRY_ONLY``, ``LAYER_REGISTRY_DISABLE`` (comma-separated namespaces)
+    and ``LAYER_REGISTRY_STRICT=1``.
+    """
+
+    def __init__(
+        self,
+        *,
+        only: Iterable[str] | None = None,
+        disable: Iterable[str] | None = None,
+        strict: bool | None = None,
+    ) -> None:
+        self._only = frozenset(only) if only is not None else _env_set("LAYER_REGISTRY_ONLY")
+        self._disable = (
+            frozenset(disable) if disable is not None else _env_set("LAYER_REGISTRY_DISABLE")
+        ) or frozenset()
+        self._strict = (
+            strict if strict is not None else os.environ.get("LAYER_REGISTRY_STRICT", "") == "1"
+        )
+        # Reentrant: a plugin's import may itself look a layer up.
+        self._lock = threading.RLock()
+        self._plugins: list[_Plugin] | None = None
+        self._classes: dict[str, type] = {}
+        self._infos: dict[str, LayerInfo] = {}
+        self._aliases: dict[str, str] = {}
+        self._bare: dict[str, set[str]] = {}
+        self._pm: pluggy.PluginManager | None = None
+        self._collecting: list[_Registration] | None = None
+        self._collecting_for: _Plugin | None = None
+
+    # -- discovery -------------------------------------------------------------------------
+
+    def _discover(self) -> list[_Plugin]:
+        if self._plugins is not None:
+            return self._plugins
+        with self._lock:
+            if self._plugins is None:
+                self._plugins = self._read_entry_points()
+            return self._plugins
+
+    def _read_entry_points(self) -> list[_Plugin]:
+        found = []
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = entry_point.dist
+            found.append(
+                _Plugin(
+                    entry_point=entry_point,
+                    namespace=entry_point.name,
+                    distribution=dist.name if dist else entry_point.value,
+                    version=dist.version if dist else "",
+                )
+            )
+        # The first distribution in sorted order keeps a contested namespace.
+        found.sort(key=lambda p: (_canonical(p.distribution), p.namespace))
+        owners: dict[str, _Plugin] = {}
+        for plugin in found:
+            if not _NAMESPACE.fullmatch(plugin.namespace):
+                plugin.status = "failed"
+                plugin.error = (
+                    f"namespace {plugin.namespace!r} is not a lowercase Python identifier; "
+                    f"rename the entry point in {plugin.distribution}'s [project.entry-points."
+                    f"{ENTRY_POINT_GROUP}]"
+                )
+            elif plugin.namespace in owners:
+                owner = owners[plugin.namespace]
+                plugin.status = "failed"
+                plugin.error = (
+                    f"namespace {plugin.namespace!r} is already provided by distribution "
+                    f"{owner.distribution}; uninstall one of the two or rename its entry point"
+                )
+            elif plugin.namespace in self._disable or (
+                self._only is not None and plugin.namespace not in self._only
+            ):
+                owners[plugin.namespace] = plugin
+                plugin.status = "blocked"
+                plugin.error = (
+                    "blocked by LAYER_REGISTRY_DISABLE"
+                    if plugin.namespace in self._disable
+                    else "not in LAYER_REGISTRY_ONLY"
+                )
+            else:
+                owners[plugin.namespace] = plugin
+        return found
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, namespaces: Iterable[str] | None = None) -> int:
+        """Load the given plugins (all by default); return how many loaded now."""
+        wanted = None if namespaces is None else set(namespaces)
+        pending = [
+            plugin
+            for plugin in self._discover()
+            if plugin.status == "not loaded" and (wanted is None or plugin.namespace in wanted)
+        ]
+        if not pending:
+            return 0
+        with self._lock:
+            count = 0
+            for plugin in pending:
+                if plugin.status == "not loaded":  # another thread may have loaded it meanwhile
+                    count += self._load_plugin(plugin)
+            return count
+
+    def _plugin_manager(self) -> pluggy.PluginManager:
+        if self._pm is None:
+            import pluggy
+
+            from layer_registry import _hookspecs
+
+            pm = pluggy.PluginManager(_hookspecs.PROJECT_NAME)
+            pm.add_hookspecs(_hookspecs)
+            # Historic call: replayed on every plugin as it is registered, see _hookspecs.
+            pm.hook.register_layers.call_historic(kwargs={"register": self._register})
+            self._pm = pm
+        return self._pm
+
+    def _load_plugin(self, plugin: _Plugin) -> int:
+        pm = self._plugin_manager()
+        registrations: list[_Registration] = []
+        self._collecting, self._collecting_for = registrations, plugin
+        module = None
+        try:
+            # A plugin printing while it imports must not corrupt a caller's stdout (--json).
+            with contextlib.redirect_stdout(sys.stderr):
+                module = plugin.entry_point.load()
+                pm.register(module, name=plugin.namespace)
+                pm.check_pending()
+            accepted = self._validate(plugin, registrations)
+        except (Exception, SystemExit) as exc:
+            if module is not None and pm.is_registered(module):
+                pm.unregister(module)
+            self._fail(plugin, exc)
+            return 0
+        finally:
+            self._collecting = self._collecting_for = None
+        self._commit(plugin, accepted)
+        return 1
+
+    def _fail(self, plugin: _Plugin, exc: BaseException) -> None:
+        plugin.status = "failed"
+        plugin.error = (
+            str(exc)
+            if isinstance(exc, _InvalidRegistration)
+            else f"{type(exc).__name__}: {exc}".rstrip(": ")
+        )
+        if self._strict:
+            raise PluginError(
+                f"{plugin.describe()} failed to load: {plugin.error}",
+                namespace=plugin.namespace,
+                distribution=plugin.distribution,
+                version=plugin.version,
+            ) from exc
+
+    def _register(
+        self,
+        cls: type,
+        *,
+        example: Mapping[str, Any] | None = None,
+        input_shape: Iterable[Any] | None = None,
+        input_dtype: str | Iterable[str] = "float32",
+        aliases: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> None:
+        plugin, registrations = self._collecting_for, self._collecting
+        if plugin is None or registrations is None:
+            raise RuntimeError("register() may only be called from a register_layers hook")
+        if not inspect.isclass(cls):
+            raise _InvalidRegistration(
+                f"{plugin.describe()} registered {cls!r}, which is not a class; "
+                "register keras.layers.Layer subclasses"
+            )
+        name = f"{plugin.namespace}>{cls.__name__}"
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        info = LayerInfo(
+            name=name,
+            namespace=plugin.namespace,
+            class_name=cls.__name__,
+            distribution=plugin.distribution,
+            version=plugin.version,
+            summary=doc.split("\n", 1)[0].strip(),
+            tags=tuple(tags),
+            aliases=tuple(aliases),
+            example=dict(example or {}),
+            input_shape=_normalise_shape(input_shape, name),
+            input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
+            import_path=f"{cls.__module__}:{cls.__qualname__}",
+            signature=_signature(cls),
+            doc=doc,
+        )
+        registrations.append(_Registration(cls, info))
+
+    def _validate(self, plugin: _Plugin, registrations: list[_Registration]) -> list[_Registration]:
+        import keras
+
+        taken = dict(self._classes)
+        owner_of = {cls: name for name, cls in self._classes.items()}
+        custom_objects = keras.saving.get_custom_objects()
+        for registration in registrations:
+            cls, info = registration.cls, registration.info
+            problem = None
+            if not issubclass(cls, keras.layers.Layer):
+                problem = "is not a keras.layers.Layer subclass"
+            elif not _defines_get_config(cls, keras.layers.Layer):
+                problem = (
+                    "does not define get_config(); return every constructor argument from it"
+                )
+            elif not cls.__name__.isidentifier():
+                problem = "does not have a valid Python class name"
+            elif cls in owner_of:
+                problem = f"is already registered as {owner_of[cls]!r}"
+            else:
+                for alias in info.aliases:
+                    if not isinstance(alias, str) or not alias.isidentifier():
+                        problem = f"has an invalid alias {alias!r}; use an old class name"
+                        break
+                for new_name in (info.name, *(f"{info.namespace}>{a}" for a in info.aliases)):
+                    if problem:
+                        break
+                    if new_name in taken:
+                        problem = f"would take the name {new_name!r}, already registered"
+                    elif custom_objects.get(new_name, cls) is not cls:
+                        other = custom_objects[new_name]
+                        problem = (
+                            f"would take the name {new_name!r}, which Keras already maps to "
+                            f"{getattr(other, '__module__', '?')}.{getattr(other, '__name__', other)}"
+                        )
+                    taken[new_name] = cls
+            if problem:
+                raise _InvalidRegistration(
+                    f"{plugin.describe()} registered {cls.__module__}.{cls.__qualname__}, which "
+                    f"{problem}"
+                )
+            owner_of[cls] = info.name
+        return registrations
+
+    def _commit(self, plugin: _Plugin, registrations: list[_Registration]) -> None:
+        import keras
+
+        custom_objects = keras.saving.get_custom_objects()
+        for registration in registrations:
+            cls, info = registration.cls, registration.info
+            keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(
+                cls
+            )
+            self._classes[info.name] = cls
+            self._infos[info.name] = info
+            self._bare.setdefault(info.class_name, set()).add(info.name)
+            for alias in info.aliases:
+                # Not through register_keras_serializable: that would make Keras save the class
+                # under its old name. Loading needs only the name-to-class direction.
+                custom_objects[f"{info.namespace}>{alias}"] = cls
+                self._aliases[f"{info.namespace}>{alias}"] = info.name
+                self._bare.setdefault(alias, set()).add(info.name)
+            plugin.layers.append(info.name)
+        plugin.status = "loaded"
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def get(self, name: str) -> type:
+        """The layer class registered under ``name`` (full name, unique bare name or alias)."""
+        cls = self._classes.get(name)
+        if cls is not None:
+            return cls
+        return self._classes[self.resolve(name)]
+
+    def resolve(self, name: str) -> str:
+        """The full name ``name`` stands for; raises ``LayerNotFoundError`` with suggestions."""
+        if not isinstance(name, str) or not name.strip():
+            raise LayerNotFoundError(str(name), message=f"{name!r} is not a layer name")
+        namespace, sep, _ = name.partition(">")
+        if sep:
+            self.load([namespace])
+            if name in self._classes:
+                return name
+            if name in self._aliases:
+                return self._aliases[name]
+            self._raise_for_plugin(namespace, name)
+        else:
+            self.load()
+            matches = self._bare.get(name, set())
+            if len(matches) == 1:
+                return next(iter(matches))
+            if len(matches) > 1:
+                raise AmbiguousNameError(name, sorted(matches))
+        self.load()
+        raise LayerNotFoundError(name, self._suggest(name))
+
+    def _raise_for_plugin(self, namespace: str, name: str) -> None:
+        """Explain a miss inside a namespace whose plugin is installed but did not load."""
+        for plugin in self._discover():
+            if plugin.namespace == namespace and plugin.status in {"failed", "blocked"}:
+                why = "was blocked" if plugin.status == "blocked" else "failed to load"
+                raise LayerNotFoundError(
+                    name,
+                    message=(
+                        f"{name!r} would come from {plugin.describe()}, which {why}: "
+                        f"{plugin.error}"
+                    ),
+                )
+
+    def _suggest(self, name: str, limit: int = 5) -> list[str]:
+        by_key: dict[str, set[str]] = {}
+        for full in self._infos:
+            by_key.setdefault(full.lower(), set()).add(full)
+            by_key.setdefault(full.split(">", 1)[1].lower(), set()).add(full)
+        for alias, full in self._aliases.items():
+            by_key.setdefault(alias.lower(), set()).add(full)
+        close = difflib.get_close_matches(name.lower(), by_key, n=limit * 2, cutoff=0.6)
+        suggestions: list[str] = []
+        for key in close:
+            for full in sorted(by_key[key]):
+                if full not in suggestions:
+                    suggestions.append(full)
+        return suggestions[:limit]
+
+    def create(self, name: str, /, **kwargs: Any) -> Any:
+        """An instance of the layer ``name``, built with ``kwargs``."""
+        full = self.resolve(name)
+        cls = self._classes[full]
+        accepted = _accepted_keywords(cls)
+        if accepted is not None:
+            unknown = sorted(set(kwargs) - accepted)
+            if unknown:
+                hint = difflib.get_close_matches(unknown[0], accepted, n=1)
+                raise LayerConfigError(
+                    f"{full} got an unexpected keyword argument {unknown[0]!r}"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + "; it accepts: "
+                    + ", ".join(sorted(accepted)),
+                    name=full,
+                )
+        try:
+            return cls(**kwargs)
+        except Exception as exc:
+            received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+            raise LayerConfigError(
+                f"{full}({received}) failed: {type(exc).__name__}: {exc}", name=full
+            ) from exc
+
+    def info(self, name: str) -> LayerInfo:
+        """The metadata record of the layer ``name``."""
+        return self._infos[self.resolve(name)]
+
+    def names(
+        self, pattern: str | None = None, *, plugin: str | None = None, tag: str | None = None
+    ) -> list[str]:
+        """Sorted full names, filtered by a glob ``pattern`` (on the full or the class name)."""
+        self.load() if plugin is None else self.load([plugin])
+        return sorted(
+            info.name
+            for info in self._infos.values()
+            if (plugin is None or info.namespace == plugin)
+            and (tag is None or tag in info.tags)
+            and (
+                pattern is None
+                or fnmatch.fnmatchcase(info.name, pattern)
+                or fnmatch.fnmatchcase(info.class_name, pattern)
+            )
+        )
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every installed plugin, loaded first, with its status and layers."""
+        self.load()
+        return sorted(
+            (plugin.snapshot() for plugin in self._discover()),
+            key=lambda p: (p.namespace, _canonical(p.distribution)),
+        )
+
+    def __iter__(self) -> Iterator[LayerInfo]:
+        return iter([self._infos[name] for name in self.names()])
+
+
+def _normalise_shape(shape: Iterable[Any] | None, name: str) -> Shape | tuple[Shape, ...] | None:
+    if shape is None:
+        return None
+    items = tuple(shape)
+    if items and all(isinstance(item, (list, tuple)) for item in items):
+        return tuple(_one_shape(item, name) for item in items)
+    return _one_shape(items, name)
+
+
+def _one_shape(shape: Iterable[Any], name: str) -> Shape:
+    dims = tuple(shape)
+    if not dims or not all(d is None or (isinstance(d, int) and d > 0) for d in dims):
+        raise _InvalidRegistration(
+            f"{name} was registered with input_shape={dims!r}; give positive integers with the "
+            "batch axis first, e.g. (4, 16)"
+        )
+    return dims
+
+
+def _signature(cls: type) -> str:
+    try:
+        return str(inspect.signature(cls))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _defines_get_config(cls: type, base: type) -> bool:
+    """Whether a class between ``cls`` and Keras's ``base`` Layer defines ``get_config``."""
+    for klass in cls.__mro__:
+        if klass is base:
+            return False
+        if "get_config" in vars(klass):
+            return True
+    return False
+
+
+def _accepted_keywords(cls: type) -> set[str] | None:
+    """Keyword arguments the constructor chain accepts, or None when it takes anything."""
+    import keras
+
+    accepted: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        try:
+            parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        accepted.update(
+            p.name
+            for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
+        )
+        if klass is keras.layers.Layer:
+            # Keras's Layer pops these from **kwargs itself.
+            return accepted | {"input_shape", "input_dim"}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return accepted
+    return None
+
+
+_default_registry = Registry()
+
+
+def default_registry() -> Registry:
+    """The registry the module-level functions use."""
+    return _default_registry
