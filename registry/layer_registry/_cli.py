@@ -67,6 +67,13 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=list))
 
 
+def _console() -> Any:
+    from rich.console import Console
+
+    # Piped output keeps one row per line, so grep and cut work on it.
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 100_000)
+
+
 def _warn_failed_plugins() -> None:
     failed = [p.namespace for p in layer_registry.plugins() if p.status == "failed"]
     if failed:
@@ -88,15 +95,13 @@ def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_js
     if as_json:
         _echo_json([dataclasses.asdict(info) for info in infos])
         return 0
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("name", "plugin", "summary", box=None, pad_edge=False)
     for info in infos:
         table.add_row(info.name, info.namespace, info.summary)
-    console = Console(soft_wrap=True)
     if infos:
-        console.print(table)
+        _console().print(table)
     else:
         click.echo("no layers match", err=True)
     _warn_failed_plugins()
@@ -144,7 +149,6 @@ def plugins_command(as_json: bool) -> int:
     if as_json:
         _echo_json([dataclasses.asdict(record) for record in records])
         return 0
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("namespace", "distribution", "version", "status", "layers", "error", box=None)
@@ -159,7 +163,7 @@ def plugins_command(as_json: bool) -> int:
             record.error or "",
         )
     if records:
-        Console(soft_wrap=True).print(table)
+        _console().print(table)
     else:
         click.echo("no plugins installed; try `pip install layer-registry-examples`", err=True)
     return 0

@@ -24,7 +24,8 @@ def _gradients(layer, x):
     (sin^2 + cos^2 = 1), so every gradient would be zero by construction.
     """
     backend = keras.backend.backend()
-    layer.build(np.shape(x))
+    if not layer.built:
+        layer.build(np.shape(x))
     projection = np.random.default_rng(7).normal(
         size=layer.compute_output_shape(np.shape(x))
     ).astype("float32")

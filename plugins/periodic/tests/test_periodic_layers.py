@@ -138,11 +138,16 @@ def test_training_reduces_the_loss_under_xla(cls, kwargs, feature_shape):
         ]
     )
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse", jit_compile=True)
+    initial_weights = [keras.ops.convert_to_numpy(w) for w in model.layers[0].trainable_weights]
     before = model.evaluate(x, y, batch_size=256, verbose=0)
     history = model.fit(x, y, batch_size=32, epochs=8, verbose=0)
     after = model.evaluate(x, y, batch_size=256, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert after < 0.5 * before, (before, after)
+    # The layer's own weights took part in the training, not only the head.
+    layer = model.layers[0]
+    for variable, initial in zip(layer.trainable_weights, initial_weights):
+        assert not np.allclose(keras.ops.convert_to_numpy(variable), initial), variable.path
 
 
 @pytest.mark.parametrize(

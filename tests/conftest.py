@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A token that keeps module names and namespaces apart across tests in one process."""
+    return f"t{uuid.uuid4().hex[:6]}{next(_counter)}"
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder on ``sys.path`` into which tests write throw-away plugin distributions."""
+    root = tmp_path / "site-packages"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    importlib.invalidate_caches()
+    return root

@@ -1,0 +1,277 @@
+"""Discovery, loading, Keras registration and fault isolation, against real dist-info plugins."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import keras
+import pytest
+from distributions import plugin_source
+from distributions import write_plugin
+
+import layer_registry
+from layer_registry import PluginError
+from layer_registry import Registry
+
+
+def good_plugin(site_dir, unique, cls="GoodLayer", **kwargs):
+    namespace = kwargs.pop("namespace", f"good_{unique}")
+    write_plugin(
+        site_dir,
+        distribution=kwargs.pop("distribution", f"good-{unique}"),
+        namespace=namespace,
+        source=plugin_source(cls),
+        **kwargs,
+    )
+    return namespace
+
+
+def status_of(registry: Registry, namespace: str):
+    (record,) = [p for p in registry.plugins() if p.namespace == namespace]
+    return record
+
+
+def test_a_third_party_plugin_is_discovered_and_registered_with_keras(site_dir, unique):
+    namespace = good_plugin(site_dir, unique, summary="Someone else's layers.")
+    registry = Registry(only={namespace})
+
+    cls = registry.get(f"{namespace}>GoodLayer")
+
+    assert cls.__module__ == f"good_{unique}"
+    assert keras.saving.get_registered_object(f"{namespace}>GoodLayer") is cls
+    assert keras.saving.get_registered_name(cls) == f"{namespace}>GoodLayer"
+    record = status_of(registry, namespace)
+    assert (record.status, record.distribution, record.version) == ("loaded", f"good-{unique}", "1.0.0")
+    assert record.layers == (f"{namespace}>GoodLayer",)
+    assert record.summary == "Someone else's layers."
+    assert record.home_page == f"https://example.org/good-{unique}"
+
+
+def test_info_describes_the_layer_from_its_registration(site_dir, unique):
+    namespace = good_plugin(site_dir, unique)
+    info = Registry(only={namespace}).info("GoodLayer")
+
+    assert info.name == f"{namespace}>GoodLayer"
+    assert (info.namespace, info.class_name, info.plugin) == (namespace, "GoodLayer", namespace)
+    assert info.summary == "A test layer."
+    assert info.example == {"units": 2}
+    assert info.input_shape == (2, 3)
+    assert info.input_dtype == "float32"
+    assert info.tags == ("test",)
+    assert info.import_path == f"good_{unique}:GoodLayer"
+    assert info.signature == "(units=2, **kwargs)"
+
+
+def test_discovery_imports_no_plugin_until_a_lookup_needs_it(site_dir, unique):
+    first = good_plugin(site_dir, unique, cls="First", namespace=f"first_{unique}",
+                        distribution=f"first-{unique}")
+    second = good_plugin(site_dir, unique, cls="Second", namespace=f"second_{unique}",
+                         distribution=f"second-{unique}")
+    registry = Registry(only={first, second})
+
+    registry.get(f"{first}>First")
+
+    assert f"first_{unique}" in sys.modules
+    assert f"second_{unique}" not in sys.modules
+    assert registry.load() == 1  # only the second was left to load
+    assert f"second_{unique}" in sys.modules
+
+
+FAULTS = {
+    "import_error": ("import nonexistent_module_xyz\n", "ModuleNotFoundError: No module named"),
+    "syntax_error": ("def broken(:\n", "SyntaxError"),
+    "system_exit": ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+    "runtime_error": ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_plugin_that_fails_to_import_is_reported_and_hides_nothing(site_dir, unique, fault):
+    source, cause = FAULTS[fault]
+    good = good_plugin(site_dir, unique)
+    bad = f"bad_{unique}"
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, version="0.3.0",
+                 source=source)
+    registry = Registry(only={good, bad})
+
+    assert registry.names() == [f"{good}>GoodLayer"]
+    record = status_of(registry, bad)
+    assert record.status == "failed"
+    assert cause in record.error
+    assert (record.distribution, record.version) == (f"bad-{unique}", "0.3.0")
+    assert status_of(registry, good).status == "loaded"
+
+
+REGISTRATION_FAULTS = {
+    "hook_raises": ("    raise ValueError('hook exploded')", "ValueError: hook exploded"),
+    "a_function": ("    register(len)", "which is not a class"),
+    "not_a_layer": ("    register(dict)", "is not a keras.layers.Layer subclass"),
+    "no_get_config": ("    register(NoConfig)", "does not define get_config()"),
+    "twice": ("    register(GoodLayer)\n    register(GoodLayer)", "already registered"),
+    "bad_shape": ("    register(GoodLayer, input_shape=(0, -1))", "input_shape=(0, -1)"),
+    "bad_alias": ("    register(GoodLayer, aliases=['not an identifier'])", "invalid alias"),
+    "bad_keyword": ("    register(GoodLayer, exmple={})", "unexpected keyword argument 'exmple'"),
+}
+
+NO_CONFIG = """
+import keras
+class NoConfig(keras.layers.Layer):
+    def call(self, x):
+        return x
+"""
+
+
+@pytest.mark.parametrize("fault", sorted(REGISTRATION_FAULTS))
+def test_a_plugin_that_registers_something_invalid_is_skipped_whole(site_dir, unique, fault):
+    body, cause = REGISTRATION_FAULTS[fault]
+    good = good_plugin(site_dir, unique)
+    bad = f"bad_{unique}"
+    # The bad plugin also registers a valid layer first: validation happens before anything
+    # reaches Keras, so that one must not be registered either.
+    source = plugin_source("Valid", "GoodLayer", preamble=NO_CONFIG,
+                           register="    register(Valid)\n" + body)
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
+    registry = Registry(only={good, bad})
+
+    assert registry.names() == [f"{good}>GoodLayer"]
+    record = status_of(registry, bad)
+    assert record.status == "failed"
+    assert cause in record.error
+    assert record.layers == ()
+    assert keras.saving.get_registered_object(f"{bad}>Valid") is None
+
+
+def test_a_hook_with_a_wrong_signature_is_reported_by_pluggy(site_dir, unique):
+    bad = f"bad_{unique}"
+    source = "import layer_registry\n@layer_registry.hookimpl\ndef register_layers(reg):\n    pass\n"
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
+
+    record = status_of(Registry(only={bad}), bad)
+
+    assert record.status == "failed"
+    assert "PluginValidationError" in record.error and "reg" in record.error
+
+
+def test_a_misspelt_hook_is_reported(site_dir, unique):
+    bad = f"bad_{unique}"
+    source = "import layer_registry\n@layer_registry.hookimpl\ndef register_layer(register):\n    pass\n"
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
+
+    record = status_of(Registry(only={bad}), bad)
+
+    assert record.status == "failed"
+    assert "register_layer" in record.error
+
+
+def test_a_name_keras_already_maps_elsewhere_is_refused(site_dir, unique):
+    bad = f"bad_{unique}"
+    # Someone registered bad>GoodLayer with Keras behind the registry's back.
+    keras.saving.get_custom_objects()[f"{bad}>GoodLayer"] = keras.layers.Dense
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad,
+                 source=plugin_source("GoodLayer"))
+
+    record = status_of(Registry(only={bad}), bad)
+
+    assert record.status == "failed"
+    assert "Keras already maps to" in record.error and "Dense" in record.error
+    assert keras.saving.get_registered_object(f"{bad}>GoodLayer") is keras.layers.Dense
+
+
+def test_a_namespace_claimed_twice_stays_with_the_first_distribution_in_sorted_order(
+    site_dir, unique
+):
+    namespace = f"shared_{unique}"
+    write_plugin(site_dir, distribution=f"zeta-{unique}", namespace=namespace,
+                 source=plugin_source("FromZeta"))
+    write_plugin(site_dir, distribution=f"alpha-{unique}", namespace=namespace,
+                 source=plugin_source("FromAlpha"))
+    registry = Registry(only={namespace})
+
+    assert registry.names() == [f"{namespace}>FromAlpha"]
+    records = {p.distribution: p for p in registry.plugins() if p.namespace == namespace}
+    assert records[f"alpha-{unique}"].status == "loaded"
+    assert records[f"zeta-{unique}"].status == "failed"
+    assert f"already provided by distribution alpha-{unique}" in records[f"zeta-{unique}"].error
+    assert f"zeta_{unique}" not in sys.modules
+
+
+def test_a_namespace_that_is_not_an_identifier_is_refused(site_dir, unique):
+    write_plugin(site_dir, distribution=f"odd-{unique}", namespace=f"Odd-{unique}",
+                 source=plugin_source("Odd"))
+    (record,) = [p for p in Registry().plugins() if p.distribution == f"odd-{unique}"]
+    assert record.status == "failed"
+    assert "not a lowercase Python identifier" in record.error
+
+
+def test_strict_mode_raises_at_the_first_failure(site_dir, unique, monkeypatch):
+    bad = f"bad_{unique}"
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, version="2.1.0",
+                 source="raise ImportError('no such thing')\n")
+    monkeypatch.setenv("LAYER_REGISTRY_STRICT", "1")
+
+    with pytest.raises(PluginError) as raised:
+        Registry(only={bad}).load()
+
+    error = raised.value
+    assert (error.namespace, error.distribution, error.version) == (bad, f"bad-{unique}", "2.1.0")
+    assert "ImportError: no such thing" in str(error)
+    assert isinstance(error.__cause__, ImportError)
+
+
+def test_disable_and_only_block_plugins_without_importing_them(site_dir, unique, monkeypatch):
+    kept = good_plugin(site_dir, unique, cls="Kept", namespace=f"kept_{unique}",
+                       distribution=f"kept-{unique}")
+    dropped = good_plugin(site_dir, unique, cls="Dropped", namespace=f"dropped_{unique}",
+                          distribution=f"dropped-{unique}")
+    monkeypatch.setenv("LAYER_REGISTRY_DISABLE", f"{dropped},examples")
+    registry = Registry()
+
+    assert f"{kept}>Kept" in registry.names()
+    assert status_of(registry, dropped).status == "blocked"
+    assert "LAYER_REGISTRY_DISABLE" in status_of(registry, dropped).error
+    assert f"dropped_{unique}" not in sys.modules
+    with pytest.raises(layer_registry.LayerNotFoundError, match="was blocked"):
+        registry.get(f"{dropped}>Dropped")
+
+    monkeypatch.delenv("LAYER_REGISTRY_DISABLE")
+    only = Registry(only={dropped})
+    assert only.names() == [f"{dropped}>Dropped"]
+    assert status_of(only, kept).status == "blocked"
+    assert "LAYER_REGISTRY_ONLY" in status_of(only, kept).error
+
+
+def test_a_plugin_printing_while_importing_does_not_reach_stdout(site_dir, unique, capfd):
+    namespace = f"noisy_{unique}"
+    source = plugin_source("Noisy", preamble="print('hello from an import')\n")
+    write_plugin(site_dir, distribution=f"noisy-{unique}", namespace=namespace, source=source)
+
+    assert Registry(only={namespace}).names() == [f"{namespace}>Noisy"]
+    out, err = capfd.readouterr()
+    assert "hello from an import" not in out
+    assert "hello from an import" in err
+
+
+def test_sixteen_threads_looking_up_at_once_import_each_plugin_once(site_dir, unique):
+    namespace = f"counted_{unique}"
+    preamble = "import builtins\nbuiltins.__dict__.setdefault('_imports', []).append(__name__)\n"
+    write_plugin(site_dir, distribution=f"counted-{unique}", namespace=namespace,
+                 source=plugin_source("Counted", preamble=preamble))
+    registry = Registry(only={namespace})
+    barrier = threading.Barrier(16)
+    found = []
+
+    def look_up():
+        barrier.wait()
+        found.append(registry.get("Counted"))
+
+    threads = [threading.Thread(target=look_up) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    import builtins
+
+    assert builtins._imports.count(f"counted_{unique}") == 1
+    assert len(found) == 16 and len(set(found)) == 1
