@@ -10,6 +10,19 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_metadata_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the tests' metadata cache away from the developer's own (subprocesses inherit it)."""
+    folder = tmp_path_factory.getbasetemp() / "metadata-cache"
+    previous = os.environ.get("LAYER_REGISTRY_CACHE_DIR")
+    os.environ["LAYER_REGISTRY_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["LAYER_REGISTRY_CACHE_DIR"]
+    else:
+        os.environ["LAYER_REGISTRY_CACHE_DIR"] = previous
+
 _counter = itertools.count()
 
 

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _environment(pythonpath: Sequence[Path], env: dict[str, str] | None) -> dict[str, str]:
+CLI = str(Path(sys.executable).with_name("layer-registry"))
+"""The console script installed beside the running interpreter."""
+
+
+def environment(pythonpath: Sequence[Path], env: dict[str, str] | None) -> dict[str, str]:
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     if pythonpath:
         environment["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
@@ -24,7 +28,7 @@ def run_python(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=_environment(pythonpath, env),
+        env=environment(pythonpath, env),
         cwd=cwd,
     )
 
@@ -33,7 +37,6 @@ def run_cli(
     *args: str, pythonpath: Sequence[Path] = (), env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``layer-registry`` console script in a fresh process."""
-    script = Path(sys.executable).with_name("layer-registry")
     return subprocess.run(
-        [str(script), *args], capture_output=True, text=True, env=_environment(pythonpath, env)
+        [CLI, *args], capture_output=True, text=True, env=environment(pythonpath, env)
     )

@@ -10,6 +10,7 @@ from layer_registry._api import info
 from layer_registry._api import load
 from layer_registry._api import names
 from layer_registry._api import plugins
+from layer_registry._api import search
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
@@ -38,4 +39,5 @@ __all__ = [
     "load",
     "names",
     "plugins",
+    "search",
 ]

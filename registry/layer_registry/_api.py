@@ -52,6 +52,15 @@ def names(
     return default_registry().names(pattern, plugin=plugin, tag=tag)
 
 
+def search(text: str, *, limit: int | None = None) -> list[LayerInfo]:
+    """Return the layers matching every word of ``text``, best match first.
+
+    Words are looked for in the name (weighing most), the tags, the summary and the docstring.
+    Needs no plugin import when the metadata cache is warm.
+    """
+    return default_registry().search(text, limit=limit)
+
+
 def plugins() -> list[PluginInfo]:
     """Return every installed plugin with its status (loaded, failed or blocked) and layers."""
     return default_registry().plugins()

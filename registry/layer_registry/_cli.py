@@ -95,6 +95,14 @@ def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_js
     if as_json:
         _echo_json([dataclasses.asdict(info) for info in infos])
         return 0
+    _print_layers(infos)
+    if not infos:
+        click.echo("no layers match", err=True)
+    _warn_failed_plugins()
+    return 0
+
+
+def _print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
     from rich.table import Table
 
     table = Table("name", "plugin", "summary", box=None, pad_edge=False)
@@ -102,9 +110,23 @@ def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_js
         table.add_row(info.name, info.namespace, info.summary)
     if infos:
         _console().print(table)
-    else:
-        click.echo("no layers match", err=True)
-    _warn_failed_plugins()
+
+
+@cli.command("search")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
+def search_command(words: tuple[str, ...], limit: int, as_json: bool) -> int:
+    """Search names, tags, summaries and docstrings for every one of WORDS, best match first."""
+    text = " ".join(words)
+    infos = layer_registry.search(text, limit=limit)
+    if as_json:
+        _echo_json([dataclasses.asdict(info) for info in infos])
+        return 0
+    _print_layers(infos)
+    if not infos:
+        click.echo(f"no layer matches {text!r}", err=True)
     return 0
 
 

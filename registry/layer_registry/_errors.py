@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class RegistryError(Exception):
@@ -58,4 +58,77 @@ class LayerConfigError(RegistryError, ValueError):
 
     def __init__(self, message: str, *, name: str):
         self.name = name
+        super().__init__(message)
+
+
+class SpecError(RegistryError, ValueError):
+    """A model spec is malformed; ``path`` is the place in the spec, ``file`` its source file.
+
+    ``path`` reads like the spec itself: ``layers[2].units``, ``nodes.encoder.inputs``, or ``""``
+    for the spec as a whole. ``file`` is the spec file's path, or None for a spec given as a
+    dict; ``line`` is set for a file that does not parse.
+    """
+
+    def __init__(
+        self, problem: str, path: str = "", *, file: str | None = None, line: int | None = None
+    ):
+        self.problem = problem
+        self.path = path
+        self.file = file
+        self.line = line
+        source = f"{file}, line {line}" if file and line else file
+        super().__init__(": ".join(part for part in (source, path, problem) if part))
+
+
+class ModelFileError(RegistryError):
+    """A model file is missing, not a ``.keras`` archive, corrupted or truncated; see ``path``."""
+
+    def __init__(self, message: str, *, path: str):
+        self.path = path
+        super().__init__(message)
+
+
+class UnsafeModelError(ModelFileError):
+    """A model file holds something that could run code: refused before anything is imported.
+
+    ``location`` is where in the file's ``config.json`` the offending object sits
+    (``config.layers[1].config.function``).
+    """
+
+    def __init__(self, message: str, *, path: str, location: str):
+        self.location = location
+        super().__init__(message, path=path)
+
+
+class MissingLayerError(RegistryError):
+    """A model names layers that no installed plugin provides.
+
+    ``missing`` maps each missing full name to ``(distribution, version)`` to install, from the
+    provenance the file records (or the installed plugin that failed), or None when unknown.
+    """
+
+    def __init__(
+        self, message: str, *, path: str, missing: Mapping[str, tuple[str, str] | None]
+    ):
+        self.path = path
+        self.missing = dict(missing)
+        super().__init__(message)
+
+
+class PluginVersionWarning(UserWarning):
+    """A model was saved with another major version of a plugin than the one installed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        namespace: str,
+        distribution: str,
+        recorded: str,
+        installed: str,
+    ):
+        self.namespace = namespace
+        self.distribution = distribution
+        self.recorded = recorded
+        self.installed = installed
         super().__init__(message)

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from layer_registry._errors import (
-    AmbiguousNameError,
-    LayerConfigError,
-    LayerNotFoundError,
-    PluginError,
-)
-from layer_registry._records import LayerInfo, PluginInfo, Shape
+from layer_registry import _cache
+from layer_registry._errors import AmbiguousNameError
+from layer_registry._errors import LayerConfigError
+from layer_registry._errors import LayerNotFoundError
+from layer_registry._errors import PluginError
+from layer_registry._records import LayerInfo
+from layer_registry._records import PluginInfo
+from layer_registry._records import Shape
 
 if TYPE_CHECKING:
     import pluggy
@@ -51,8 +52,12 @@ class _Plugin:
     status: str = "not loaded"
     error: str | None = None
     layers: list[str] = field(default_factory=list)
+    cached: PluginInfo | None = None
+    """What the metadata cache says of this plugin, until it is really loaded."""
 
     def snapshot(self) -> PluginInfo:
+        if self.status == "not loaded" and self.cached is not None:
+            return self.cached
         metadata = self.entry_point.dist.metadata if self.entry_point.dist else None
         return PluginInfo(
             namespace=self.namespace,
@@ -122,6 +127,7 @@ class Registry:
         self._infos: dict[str, LayerInfo] = {}
         self._aliases: dict[str, str] = {}
         self._bare: dict[str, set[str]] = {}
+        self._catalog_ready = False
         self._pm: pluggy.PluginManager | None = None
         self._collecting: list[_Registration] | None = None
         self._collecting_for: _Plugin | None = None
@@ -179,6 +185,40 @@ class Registry:
             else:
                 owners[plugin.namespace] = plugin
         return found
+
+    def _ensure_catalog(self) -> None:
+        """Make the metadata of every plugin known: from the cache, or by loading them all."""
+        if self._catalog_ready:
+            return
+        with self._lock:
+            if self._catalog_ready:
+                return
+            plugins = self._discover()
+            settings = [",".join(sorted(self._only or ())), ",".join(sorted(self._disable))]
+            key = _cache.installed_key([p.entry_point for p in plugins], settings)
+            # Strict mode must see every failure happen, so it never trusts the cache.
+            cached = None if self._strict else _cache.read(key)
+            if cached is not None:
+                self._adopt(*cached)
+            else:
+                self.load()
+                _cache.write(key, [p.snapshot() for p in plugins], list(self._infos.values()))
+            self._catalog_ready = True
+
+    def _adopt(self, records: list[PluginInfo], layers: list[LayerInfo]) -> None:
+        by_source = {(r.namespace, r.distribution): r for r in records}
+        for plugin in self._discover():
+            plugin.cached = by_source.get((plugin.namespace, plugin.distribution))
+        for info in layers:
+            if info.name not in self._infos:
+                self._index(info)
+
+    def _index(self, info: LayerInfo) -> None:
+        self._infos[info.name] = info
+        self._bare.setdefault(info.class_name, set()).add(info.name)
+        for alias in info.aliases:
+            self._aliases[f"{info.namespace}>{alias}"] = info.name
+            self._bare.setdefault(alias, set()).add(info.name)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -340,15 +380,12 @@ class Registry:
             keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(
                 cls
             )
-            self._classes[info.name] = cls
-            self._infos[info.name] = info
-            self._bare.setdefault(info.class_name, set()).add(info.name)
             for alias in info.aliases:
                 # Not through register_keras_serializable: that would make Keras save the class
                 # under its old name. Loading needs only the name-to-class direction.
                 custom_objects[f"{info.namespace}>{alias}"] = cls
-                self._aliases[f"{info.namespace}>{alias}"] = info.name
-                self._bare.setdefault(alias, set()).add(info.name)
+            self._classes[info.name] = cls
+            self._index(info)
             plugin.layers.append(info.name)
         plugin.status = "loaded"
 
@@ -359,7 +396,20 @@ class Registry:
         cls = self._classes.get(name)
         if cls is not None:
             return cls
-        return self._classes[self.resolve(name)]
+        full = self.resolve(name)
+        if full not in self._classes:
+            namespace = full.partition(">")[0]
+            self.load([namespace])
+            if full not in self._classes:
+                self._raise_for_plugin(namespace, full)
+                raise LayerNotFoundError(
+                    name,
+                    message=(
+                        f"{full!r} is in the metadata cache but its plugin no longer registers "
+                        "it; run `layer-registry list` again after reinstalling the plugin"
+                    ),
+                )
+        return self._classes[full]
 
     def resolve(self, name: str) -> str:
         """The full name ``name`` stands for; raises ``LayerNotFoundError`` with suggestions."""
@@ -367,32 +417,34 @@ class Registry:
             raise LayerNotFoundError(str(name), message=f"{name!r} is not a layer name")
         namespace, sep, _ = name.partition(">")
         if sep:
-            self.load([namespace])
-            if name in self._classes:
+            if not self._catalog_ready and name not in self._infos:
+                self.load([namespace])  # a full name needs only its own plugin
+            if name in self._infos:
                 return name
             if name in self._aliases:
                 return self._aliases[name]
             self._raise_for_plugin(namespace, name)
         else:
-            self.load()
+            self._ensure_catalog()
             matches = self._bare.get(name, set())
             if len(matches) == 1:
                 return next(iter(matches))
             if len(matches) > 1:
                 raise AmbiguousNameError(name, sorted(matches))
-        self.load()
+        self._ensure_catalog()
         raise LayerNotFoundError(name, self._suggest(name))
 
     def _raise_for_plugin(self, namespace: str, name: str) -> None:
         """Explain a miss inside a namespace whose plugin is installed but did not load."""
         for plugin in self._discover():
-            if plugin.namespace == namespace and plugin.status in {"failed", "blocked"}:
-                why = "was blocked" if plugin.status == "blocked" else "failed to load"
+            record = plugin.snapshot()
+            if plugin.namespace == namespace and record.status in {"failed", "blocked"}:
+                why = "was blocked" if record.status == "blocked" else "failed to load"
                 raise LayerNotFoundError(
                     name,
                     message=(
                         f"{name!r} would come from {plugin.describe()}, which {why}: "
-                        f"{plugin.error}"
+                        f"{record.error}"
                     ),
                 )
 
@@ -443,7 +495,7 @@ class Registry:
         self, pattern: str | None = None, *, plugin: str | None = None, tag: str | None = None
     ) -> list[str]:
         """Sorted full names, filtered by a glob ``pattern`` (on the full or the class name)."""
-        self.load() if plugin is None else self.load([plugin])
+        self._ensure_catalog()
         return sorted(
             info.name
             for info in self._infos.values()
@@ -456,9 +508,18 @@ class Registry:
             )
         )
 
+    def search(self, text: str, *, limit: int | None = None) -> list[LayerInfo]:
+        """Layers matching the words of ``text``, best first (see ``_relevance``)."""
+        self._ensure_catalog()
+        words = [w for w in re.split(r"[\s,]+", text.lower()) if w]
+        scored = [(_relevance(info, words), info.name) for info in self._infos.values()]
+        ranked = [self._infos[name] for score, name in sorted(scored, key=lambda s: (-s[0], s[1]))
+                  if score > 0]
+        return ranked[:limit] if limit is not None else ranked
+
     def plugins(self) -> list[PluginInfo]:
-        """Every installed plugin, loaded first, with its status and layers."""
-        self.load()
+        """Every installed plugin with its status and layers (loading them unless cached)."""
+        self._ensure_catalog()
         return sorted(
             (plugin.snapshot() for plugin in self._discover()),
             key=lambda p: (p.namespace, _canonical(p.distribution)),
@@ -466,6 +527,30 @@ class Registry:
 
     def __iter__(self) -> Iterator[LayerInfo]:
         return iter([self._infos[name] for name in self.names()])
+
+
+def _relevance(info: LayerInfo, words: list[str]) -> float:
+    """Score a layer for a search: every word must match somewhere; names weigh most."""
+    class_name, summary, doc = info.class_name.lower(), info.summary.lower(), info.doc.lower()
+    tags = [tag.lower() for tag in info.tags]
+    total = 0.0
+    for word in words:
+        score = 0.0
+        if word in (class_name, info.name.lower()) or word in map(str.lower, info.aliases):
+            score += 100
+        elif word in class_name or word in info.namespace:
+            score += 30
+        if word in tags:
+            score += 20
+        elif any(word in tag for tag in tags):
+            score += 10
+        if word in summary:
+            score += 8
+        score += min(doc.count(word), 5)
+        if score == 0:
+            return 0.0
+        total += score
+    return total
 
 
 def _normalise_shape(shape: Iterable[Any] | None, name: str) -> Shape | tuple[Shape, ...] | None:

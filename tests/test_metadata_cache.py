@@ -1,0 +1,156 @@
+"""The metadata cache is right: it follows installs, upgrades, removals and edits, and survives
+corruption and concurrent writers. (Its speed lives in benchmarks/, not here.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from distributions import plugin_source
+from distributions import write_plugin
+from processes import CLI
+from processes import environment
+from processes import run_python
+
+# Prints the names and whether answering them needed TensorFlow.
+NAMES = (
+    "import json, sys, layer_registry\n"
+    "print(json.dumps([layer_registry.names(), 'tensorflow' in sys.modules]))"
+)
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A private cache folder and plugin folder, used by fresh processes."""
+    cache = tmp_path / "cache"
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    variables = {"LAYER_REGISTRY_CACHE_DIR": str(cache), "LAYER_REGISTRY_ONLY": "alpha,beta"}
+    return cache, plugins, variables
+
+
+def names(plugins, variables):
+    result = run_python(NAMES, pythonpath=[plugins], env=variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_warm_cache_answers_without_importing_tensorflow(env):
+    cache, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+
+    assert names(plugins, variables) == [["alpha>Alpha"], True]  # cold: loads the plugins
+    assert names(plugins, variables) == [["alpha>Alpha"], False]  # warm: metadata only
+    (written,) = cache.glob("metadata-*.json")
+    assert json.loads(written.read_text())["layers"][0]["name"] == "alpha>Alpha"
+
+
+def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    assert names(plugins, variables)[0] == ["alpha>Alpha"]
+
+    # install
+    write_plugin(plugins, distribution="beta-layers", namespace="beta",
+                 source=plugin_source("Beta"))
+    assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>Beta"]
+
+    # upgrade: a new version's metadata replaces the old one's
+    shutil.rmtree(plugins / "beta_layers-1.0.0.dist-info")
+    write_plugin(plugins, distribution="beta-layers", namespace="beta", version="2.0.0",
+                 source=plugin_source("BetaTwo"))
+    assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>BetaTwo"]
+
+    # edit the source in place, as with an editable install
+    (plugins / "alpha_layers" / "__init__.py").write_text(plugin_source("Alpha", "AlphaToo"))
+    assert names(plugins, variables) == [["alpha>Alpha", "alpha>AlphaToo", "beta>BetaTwo"], True]
+
+    # uninstall
+    shutil.rmtree(plugins / "beta_layers-2.0.0.dist-info")
+    shutil.rmtree(plugins / "beta_layers")
+    assert names(plugins, variables)[0] == ["alpha>Alpha", "alpha>AlphaToo"]
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"format": 1}', b"\xff\xfe\x00", b"[]"])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
+    cache, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    names(plugins, variables)
+    (written,) = cache.glob("metadata-*.json")
+    written.write_bytes(garbage)
+
+    assert names(plugins, variables) == [["alpha>Alpha"], True]
+    assert json.loads(written.read_text())["layers"][0]["name"] == "alpha>Alpha"
+    assert names(plugins, variables) == [["alpha>Alpha"], False]
+
+
+def test_four_processes_on_a_cold_cache_all_succeed_and_leave_it_valid(env):
+    cache, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    write_plugin(plugins, distribution="beta-layers", namespace="beta",
+                 source=plugin_source("Beta"))
+    processes = [
+        subprocess.Popen([CLI, "list", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=environment([plugins], variables), text=True)
+        for _ in range(4)
+    ]
+    outputs = [process.communicate() for process in processes]
+
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], [err for _, err in outputs]
+    for out, _ in outputs:
+        assert [r["name"] for r in json.loads(out)] == ["alpha>Alpha", "beta>Beta"]
+    (written,) = cache.glob("metadata-*.json")
+    assert len(json.loads(written.read_text())["layers"]) == 2
+    assert not list(cache.glob(".metadata-*"))  # no temporary file left behind
+    assert names(plugins, variables) == [["alpha>Alpha", "beta>Beta"], False]
+
+
+def test_the_cache_can_be_switched_off(env):
+    cache, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    variables["LAYER_REGISTRY_CACHE"] = "off"
+
+    assert names(plugins, variables) == [["alpha>Alpha"], True]
+    assert names(plugins, variables) == [["alpha>Alpha"], True]
+    assert not cache.exists()
+
+
+def test_a_failed_plugin_is_remembered_and_explained_from_the_cache(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="beta-layers", namespace="beta",
+                 source="import no_such_module_here\n")
+    code = (
+        "import json, sys, layer_registry\n"
+        "p = {r.namespace: r for r in layer_registry.plugins()}['beta']\n"
+        "print(json.dumps([p.status, p.error, 'tensorflow' in sys.modules]))"
+    )
+    for _ in range(2):  # cold, then from the cache
+        result = run_python(code, pythonpath=[plugins], env=variables)
+        status, error, imported_tf = json.loads(result.stdout)
+        assert status == "failed"
+        assert "No module named 'no_such_module_here'" in error
+        assert imported_tf is False
+
+
+def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    write_plugin(plugins, distribution="beta-layers", namespace="beta",
+                 source=plugin_source("Beta"))
+    names(plugins, variables)
+    code = (
+        "import json, sys, layer_registry\n"
+        "cls = layer_registry.get('Beta')\n"  # a bare name: resolved from the cached metadata
+        "print(json.dumps([cls.__name__, 'alpha_layers' in sys.modules]))"
+    )
+    result = run_python(code, pythonpath=[plugins], env=variables)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["Beta", False]
