@@ -275,3 +275,15 @@ def test_sixteen_threads_looking_up_at_once_import_each_plugin_once(site_dir, un
 
     assert builtins._imports.count(f"counted_{unique}") == 1
     assert len(found) == 16 and len(set(found)) == 1
+
+
+def test_an_alias_may_not_take_a_name_already_in_use(site_dir, unique):
+    bad = f"bad_{unique}"
+    register = "    register(First)\n    register(Second, aliases=['First'])"
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad,
+                 source=plugin_source("First", "Second", register=register))
+
+    record = status_of(Registry(only={bad}), bad)
+
+    assert record.status == "failed"
+    assert f"would take the name '{bad}>First', already registered" in record.error

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any
 from layer_registry._records import LayerInfo, PluginInfo
 from layer_registry._registry import default_registry
 
+# get()'s fast path reads the default registry's table of resolved names directly: a lookup
+# by name is often in a model-building loop (benchmarks/bench_get.py, B3).
+_resolved = default_registry().resolved
+
 if TYPE_CHECKING:
     import keras
 
@@ -21,7 +25,10 @@ def get(name: str) -> type[keras.layers.Layer]:
         LayerNotFoundError: no layer answers to ``name``; the message lists the closest names.
         AmbiguousNameError: several plugins provide that class name; use a full name.
     """
-    return default_registry().get(name)
+    try:
+        return _resolved[name]
+    except (KeyError, TypeError):
+        return default_registry().get(name)
 
 
 def create(name: str, /, **kwargs: Any) -> keras.layers.Layer:

@@ -124,6 +124,10 @@ class Registry:
         self._lock = threading.RLock()
         self._plugins: list[_Plugin] | None = None
         self._classes: dict[str, type] = {}
+        self._names: dict[type, str] = {}
+        self.resolved: dict[str, type] = {}
+        """Names ``get`` has resolved to classes: its fast path (read-only for callers)."""
+        self._committed: dict[str, type] = {}  # every name (and alias) registered with Keras
         self._infos: dict[str, LayerInfo] = {}
         self._aliases: dict[str, str] = {}
         self._bare: dict[str, set[str]] = {}
@@ -330,9 +334,9 @@ class Registry:
     def _validate(self, plugin: _Plugin, registrations: list[_Registration]) -> list[_Registration]:
         import keras
 
-        taken = dict(self._classes)
-        owner_of = {cls: name for name, cls in self._classes.items()}
         custom_objects = keras.saving.get_custom_objects()
+        new_names: dict[str, type] = {}
+        new_classes: dict[type, str] = {}
         for registration in registrations:
             cls, info = registration.cls, registration.info
             problem = None
@@ -344,8 +348,8 @@ class Registry:
                 )
             elif not cls.__name__.isidentifier():
                 problem = "does not have a valid Python class name"
-            elif cls in owner_of:
-                problem = f"is already registered as {owner_of[cls]!r}"
+            elif cls in self._names or cls in new_classes:
+                problem = f"is already registered as {self._names.get(cls, new_classes.get(cls))!r}"
             else:
                 for alias in info.aliases:
                     if not isinstance(alias, str) or not alias.isidentifier():
@@ -354,7 +358,7 @@ class Registry:
                 for new_name in (info.name, *(f"{info.namespace}>{a}" for a in info.aliases)):
                     if problem:
                         break
-                    if new_name in taken:
+                    if new_name in self._committed or new_name in new_names:
                         problem = f"would take the name {new_name!r}, already registered"
                     elif custom_objects.get(new_name, cls) is not cls:
                         other = custom_objects[new_name]
@@ -362,13 +366,13 @@ class Registry:
                             f"would take the name {new_name!r}, which Keras already maps to "
                             f"{getattr(other, '__module__', '?')}.{getattr(other, '__name__', other)}"
                         )
-                    taken[new_name] = cls
+                    new_names[new_name] = cls
             if problem:
                 raise _InvalidRegistration(
                     f"{plugin.describe()} registered {cls.__module__}.{cls.__qualname__}, which "
                     f"{problem}"
                 )
-            owner_of[cls] = info.name
+            new_classes[cls] = info.name
         return registrations
 
     def _commit(self, plugin: _Plugin, registrations: list[_Registration]) -> None:
@@ -380,11 +384,14 @@ class Registry:
             keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(
                 cls
             )
+            self._committed[info.name] = cls
             for alias in info.aliases:
                 # Not through register_keras_serializable: that would make Keras save the class
                 # under its old name. Loading needs only the name-to-class direction.
                 custom_objects[f"{info.namespace}>{alias}"] = cls
+                self._committed[f"{info.namespace}>{alias}"] = cls
             self._classes[info.name] = cls
+            self._names[cls] = info.name
             self._index(info)
             plugin.layers.append(info.name)
         plugin.status = "loaded"
@@ -393,7 +400,7 @@ class Registry:
 
     def get(self, name: str) -> type:
         """The layer class registered under ``name`` (full name, unique bare name or alias)."""
-        cls = self._classes.get(name)
+        cls = self.resolved.get(name)
         if cls is not None:
             return cls
         full = self.resolve(name)
@@ -409,7 +416,12 @@ class Registry:
                         "it; run `layer-registry list` again after reinstalling the plugin"
                     ),
                 )
-        return self._classes[full]
+        cls = self._classes[full]
+        # A full name always means the same class; a bare name only once every plugin is known
+        # (a plugin loaded later could make it ambiguous).
+        if ">" in name or self._catalog_ready:
+            self.resolved[name] = cls
+        return cls
 
     def resolve(self, name: str) -> str:
         """The full name ``name`` stands for; raises ``LayerNotFoundError`` with suggestions."""

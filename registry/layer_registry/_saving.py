@@ -10,9 +10,11 @@ plugin namespace came from. Keras ignores archive members it does not know.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import threading
 import warnings
 import zipfile
 import zlib
@@ -79,6 +81,8 @@ _VALUE_CLASSES = frozenset(
 )
 _REGISTERED_NAME = re.compile(r"[^>\s]+>[^>\s]+")
 _MAJOR = re.compile(r"\s*v?(\d+)")
+# Loading a renamed layer swaps Keras's global custom objects for a moment; one load at a time.
+_RENAME_LOCK = threading.Lock()
 
 
 # -- reading an archive ----------------------------------------------------------------------
@@ -102,6 +106,8 @@ def _read_archive(path: str) -> _Archive:
             f"{path} is a directory; layer-registry loads .keras files (model.save('m.keras'))",
             path=path,
         )
+    if os.path.getsize(path) == 0:
+        raise ModelFileError(f"{path} is empty (0 bytes); was its saving interrupted?", path=path)
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.namelist():
@@ -275,12 +281,11 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
         elif module is None:
             continue  # an unregistered class from __main__: Keras looks it up, imports nothing
         else:
+            what = f"the function {module}.{inner}" if class_name == "function" else (
+                f"{module}.{class_name}"
+            )
             scan.refused.append(
-                (
-                    where,
-                    f"names {module}.{class_name}, which is neither part of Keras nor a "
-                    "registered layer",
-                )
+                (where, f"names {what}, which is neither part of Keras nor a registered layer")
             )
     return scan
 
@@ -365,7 +370,51 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
     if missing:
         raise _missing_error(path, missing, archive.plugins)
     _warn_versions(path, scan.namespaces, archive.plugins)
-    return keras.saving.load_model(path, **kwargs)
+    renamed = [name for name in scan.names if name not in custom_objects and _is_alias(name)]
+    if not renamed:
+        return keras.saving.load_model(path, **kwargs)
+    with _RENAME_LOCK, _stand_ins(renamed) as stand_ins:
+        model = keras.saving.load_model(path, **kwargs)
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        if type(layer) in stand_ins:
+            # Keras's Layer.__setattr__ tracks values; the class is not one.
+            object.__setattr__(layer, "__class__", stand_ins[type(layer)])
+    return model
+
+
+def _is_alias(name: str) -> bool:
+    """Whether Keras resolves ``name`` to a class registered under another name (a rename)."""
+    import keras
+
+    cls = keras.saving.get_registered_object(name)
+    return isinstance(cls, type) and keras.saving.get_registered_name(cls) != name
+
+
+@contextlib.contextmanager
+def _stand_ins(aliases: list[str]) -> Iterator[dict[type, type]]:
+    """Map each alias (``ns>OldName``) to a subclass named ``OldName`` of its renamed class.
+
+    Keras finds a layer's weights in the archive under its class name in snake case
+    (``layers/old_name/vars``), so a file saved before a rename only loads into an instance
+    whose class still has the old name. Yields stand-in class -> renamed class; the caller
+    swaps each loaded instance back to the renamed class.
+    """
+    import keras
+
+    objects = keras.saving.get_custom_objects()
+    saved = {alias: objects[alias] for alias in aliases}
+    stand_ins = {}
+    for alias, cls in saved.items():
+        old_name = alias.split(">", 1)[1]
+        stand_in = type(
+            old_name, (cls,), {"__module__": cls.__module__, "__qualname__": old_name}
+        )
+        objects[alias] = stand_in
+        stand_ins[stand_in] = cls
+    try:
+        yield stand_ins
+    finally:
+        objects.update(saved)
 
 
 def _missing_error(

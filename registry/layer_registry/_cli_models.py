@@ -1,0 +1,59 @@
+"""The model commands of the command line: ``build`` a spec, list a model's ``requirements``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("build")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--summary", is_flag=True, help="Print the model's layer-by-layer summary.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="MODEL.keras",
+    help="Save the built model here, recording the plugins it needs.",
+)
+def build_command(spec: Path, summary: bool, output: Path | None) -> int:
+    """Build the model a SPEC file (YAML or JSON) describes, naming layers by registry name.
+
+    Without options it checks the spec: it builds the model and prints one line about it.
+    """
+    from layer_registry._saving import save_model
+    from layer_registry._spec import build_model
+
+    model = build_model(spec)
+    if summary:
+        model.summary()
+    else:
+        click.echo(
+            f"{spec}: model {model.name!r}, {len(model.layers)} layers, "
+            f"{model.count_params():,} parameters"
+        )
+    if output is not None:
+        save_model(model, output)
+        click.echo(f"saved {output}", err=True)
+    return 0
+
+
+@click.command("requirements")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path), metavar="MODEL.keras")
+def requirements_command(model: Path) -> int:
+    """Print pip requirement lines for the plugins MODEL.keras needs (pip install -r ...).
+
+    Uses what `layer_registry.save_model` recorded in the file; for a file saved with plain
+    Keras, the installed plugins that provide its layers. Imports no plugin.
+    """
+    from layer_registry._saving import _requirements
+
+    lines, error = _requirements(str(model))
+    for line in lines:
+        click.echo(line)
+    if error is not None:
+        raise error
+    if not lines:
+        click.echo(f"{model} uses no plugin layers", err=True)
+    return 0

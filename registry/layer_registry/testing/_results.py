@@ -1,0 +1,55 @@
+"""The check names, in the order they run, and the record each check produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["pass", "fail", "skip", "xfail"]
+
+CHECKS: tuple[str, ...] = (
+    "docstring",
+    "construct",
+    "call",
+    "batch_independent",
+    "config_roundtrip",
+    "serialization",
+    "saving",
+    "gradients",
+    "jit_compile",
+    "mixed_precision",
+    "distributed",
+    "backend_portable",
+)
+"""Every check's name, in the order the kit runs them."""
+
+GATEKEEPERS: tuple[str, ...] = ("construct", "call")
+"""Checks whose failure makes the later ones meaningless: those are skipped instead."""
+
+FRESH_PROCESS: dict[str, str] = {
+    "saving": "tensorflow",
+    "distributed": "tensorflow",
+    "backend_portable": "jax",
+}
+"""Checks that run in a fresh Python process, with the Keras backend that process uses."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check on one layer."""
+
+    layer: str
+    """The layer's registry name (``periodic>Time2Vec``), or Keras's name for an unregistered class."""
+    check: str
+    """One of [`CHECKS`][layer_registry.testing.CHECKS]."""
+    status: Status
+    """``pass``, ``fail``, ``skip`` or ``xfail`` (a declared expected failure that failed)."""
+    reason: str = ""
+    """Why it failed, was skipped or is expected to fail; a warning on a pass."""
+    seconds: float = 0.0
+    """Time the check took, in seconds."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the result lets a test suite pass: anything but ``fail``."""
+        return self.status != "fail"

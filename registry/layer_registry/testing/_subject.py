@@ -1,0 +1,448 @@
+"""The layer under test: where its class comes from, how to build it, feed it and call it.
+
+Shared by the checks in this process and by the fresh processes, so it imports nothing heavy
+at module level.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from layer_registry._errors import PluginError
+from layer_registry.testing._results import CHECKS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Shape = tuple[int | None, ...]
+
+EXPECTED_FAILURES_ATTRIBUTE = "layer_registry_expected_failures"
+"""The class attribute a layer declares its expected failures in: ``{check: reason}``."""
+
+_UNKNOWN_BATCH = 4
+_UNKNOWN_DIM = 5
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A layer class with the example the checks build it from."""
+
+    label: str
+    """The name results carry: the registry name, or Keras's name for an unregistered class."""
+    reference: str | None
+    """How a fresh process finds the class: a registry name, ``module:QualName``, or None."""
+    registered: bool
+    """Whether ``reference`` is a registry name (else an import path)."""
+    example: Mapping[str, Any] = field(default_factory=dict)
+    input_shape: Shape | tuple[Shape, ...] | None = None
+    input_dtype: str | tuple[str, ...] = "float32"
+    expected_failures: Mapping[str, str] = field(default_factory=dict)
+    cls: Any = field(default=None, compare=False, repr=False)
+    """The class itself (in the process that made the subject; fresh processes load it)."""
+
+    # -- the class ---------------------------------------------------------------------------
+
+    def portable(self) -> dict[str, Any]:
+        """What a fresh process needs to rebuild this subject (everything but the class)."""
+        return {
+            "label": self.label,
+            "reference": self.reference,
+            "registered": self.registered,
+            "example": dict(self.example),
+            "input_shape": self.input_shape,
+            "input_dtype": self.input_dtype,
+            "expected_failures": dict(self.expected_failures),
+        }
+
+    def load_class(self) -> type:
+        """Import the class from ``reference`` (in a fresh process)."""
+        if self.reference is None:
+            raise ImportError(f"{self.label} cannot be imported by name")
+        if self.registered:
+            import layer_registry
+
+            return layer_registry.get(self.reference)
+        module_name, _, qualname = self.reference.partition(":")
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        return obj  # type: ignore[no-any-return]
+
+    def make(self) -> Any:
+        """A new instance built from the example's keyword arguments."""
+        return self.cls(**self.example)
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    @property
+    def several_inputs(self) -> bool:
+        shape = self.input_shape
+        return bool(shape) and isinstance(shape[0], tuple)  # type: ignore[index]
+
+    def shapes(self) -> list[Shape]:
+        """The registered input shapes, one per input."""
+        if self.input_shape is None:
+            raise ValueError("no input_shape")
+        if self.several_inputs:
+            return [tuple(s) for s in self.input_shape]  # type: ignore[union-attr]
+        return [tuple(self.input_shape)]  # type: ignore[arg-type]
+
+    def dtypes(self) -> list[str]:
+        count = len(self.shapes())
+        if isinstance(self.input_dtype, str):
+            return [self.input_dtype] * count
+        dtypes = list(self.input_dtype)
+        if len(dtypes) != count:
+            raise ValueError(
+                f"input_dtype lists {len(dtypes)} dtypes for {count} inputs: {self.input_dtype!r}"
+            )
+        return dtypes
+
+    @property
+    def batch_size(self) -> int:
+        """The example's batch size (every check but batch_independent uses it)."""
+        first = self.shapes()[0][0]
+        return first if first is not None else _UNKNOWN_BATCH
+
+    def concrete_shapes(self, batch: int | None = None) -> list[tuple[int, ...]]:
+        batch = self.batch_size if batch is None else batch
+        return [
+            (batch, *(_UNKNOWN_DIM if d is None else d for d in shape[1:]))
+            for shape in self.shapes()
+        ]
+
+    def inputs(self, batch: int | None = None, seed: int = 0) -> list[np.ndarray]:
+        """Random inputs of the example's shapes and dtypes (small integers for int dtypes)."""
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        arrays = []
+        for shape, dtype in zip(self.concrete_shapes(batch), self.dtypes(), strict=True):
+            kind = np.dtype(dtype).kind
+            if kind in "iu":
+                # Small non-negative integers: valid indices for any embedding of 2 or more rows.
+                arrays.append(rng.integers(0, 2, size=shape).astype(dtype))
+            elif kind == "b":
+                arrays.append(rng.integers(0, 2, size=shape).astype(bool))
+            else:
+                arrays.append(rng.standard_normal(size=shape).astype(dtype))
+        return arrays
+
+    def symbolic_inputs(self, batch: int | None | bool = True) -> list[Any]:
+        """``keras.Input`` tensors: with the example's batch size, or ``batch=None``."""
+        import keras
+
+        size = self.batch_size if batch is True else batch
+        return [
+            keras.Input(shape=shape[1:], batch_size=size, dtype=dtype)  # type: ignore[arg-type]
+            for shape, dtype in zip(self.concrete_shapes(), self.dtypes(), strict=True)
+        ]
+
+    # -- calling -----------------------------------------------------------------------------
+
+    def call(self, layer: Any, inputs: Sequence[Any], **kwargs: Any) -> Any:
+        """Call ``layer`` on ``inputs``: one tensor, positional tensors or a list of tensors.
+
+        A layer whose ``call`` requires two or more positional arguments (``MultiHeadAttention``'s
+        ``query, value``) gets them positionally; any other layer with several inputs, a list.
+        """
+        if len(inputs) == 1:
+            return layer(inputs[0], **kwargs)
+        if takes_positional_inputs(type(layer)):
+            return layer(*inputs, **kwargs)
+        return layer(list(inputs), **kwargs)
+
+    def output_shapes_from_layer(self, layer: Any, shapes: Sequence[Shape]) -> list[Shape]:
+        """``layer.compute_output_shape`` for ``shapes``, called as ``call`` is, flattened."""
+        if len(shapes) == 1:
+            result = layer.compute_output_shape(shapes[0])
+        elif takes_positional_inputs(type(layer)):
+            result = layer.compute_output_shape(*shapes)
+        else:
+            result = layer.compute_output_shape(list(shapes))
+        return flatten_shapes(result)
+
+    def model(self, layer: Any, batch: int | None | bool = True) -> Any:
+        """A functional model whose only layer is ``layer``."""
+        import keras
+
+        inputs = self.symbolic_inputs(batch)
+        outputs = self.call(layer, inputs)
+        return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs)
+
+
+def takes_positional_inputs(cls: type) -> bool:
+    """Whether ``cls.call`` requires two or more positional arguments."""
+    try:
+        parameters = list(inspect.signature(cls.call).parameters.values())[1:]  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+    required = [
+        p
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(required) >= 2
+
+
+def model_inputs(arrays: Sequence[Any]) -> Any:
+    """What a functional model built by ``Subject.model`` takes."""
+    return arrays[0] if len(arrays) == 1 else list(arrays)
+
+
+def flatten(outputs: Any) -> list[Any]:
+    """A layer's outputs as a flat list of tensors."""
+    import keras
+
+    return list(keras.tree.flatten(outputs))
+
+
+def flatten_shapes(shapes: Any) -> list[Shape]:
+    """A shape or a nested structure of shapes as a flat list of shapes."""
+    if isinstance(shapes, (tuple, list)) and all(
+        d is None or isinstance(d, int) for d in shapes
+    ):
+        return [tuple(shapes)]
+    if isinstance(shapes, Mapping):
+        shapes = list(shapes.values())
+    flat: list[Shape] = []
+    for item in shapes:
+        flat.extend(flatten_shapes(item))
+    return flat
+
+
+def is_float(tensor: Any) -> bool:
+    import keras
+
+    return bool(keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype)))
+
+
+def dtype_name(tensor: Any) -> str:
+    import keras
+
+    return str(keras.backend.standardize_dtype(tensor.dtype))
+
+
+def numpy(tensors: Iterable[Any]) -> list[np.ndarray]:
+    import keras
+
+    return [keras.ops.convert_to_numpy(t) for t in tensors]
+
+
+def difference(expected: Sequence[Any], actual: Sequence[Any], *, rtol: float, atol: float) -> str:
+    """Empty when the two lists of arrays agree; else what differs, for a failure's reason."""
+    import numpy as np
+
+    if len(expected) != len(actual):
+        return f"{len(actual)} outputs instead of {len(expected)}"
+    for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        want, got = np.asarray(want), np.asarray(got)
+        where = f"output {index}: " if len(expected) > 1 else ""
+        if want.shape != got.shape:
+            return f"{where}shape {got.shape} instead of {want.shape}"
+        if want.dtype.kind in "fc" or got.dtype.kind in "fc":
+            scale = float(np.max(np.abs(want))) if want.size else 0.0
+            close = np.allclose(got, want, rtol=rtol, atol=atol * max(1.0, scale), equal_nan=True)
+            if not close:
+                worst = float(np.nanmax(np.abs(got.astype("float64") - want.astype("float64"))))
+                return f"{where}values differ by up to {worst:.3g} (outputs are up to {scale:.3g})"
+        elif not np.array_equal(want, got):
+            return f"{where}values differ"
+    return ""
+
+
+# -- resolving what to check --------------------------------------------------------------------
+
+
+def installed_namespaces() -> set[str]:
+    """Namespaces of the installed plugins, read from entry points (no plugin is imported)."""
+    from layer_registry._registry import ENTRY_POINT_GROUP
+
+    return {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def subjects_for(
+    targets: Iterable[Any] | None,
+    *,
+    expected_failures: Mapping[str, str] | None = None,
+) -> list[Subject]:
+    """Subjects for layer names, namespaces, registered classes or ``check_layer`` keyword dicts.
+
+    No targets means every installed layer.
+    """
+    import layer_registry
+
+    items = list(targets) if targets is not None else []
+    if not items:
+        items = layer_registry.names()
+    subjects: list[Subject] = []
+    namespaces: set[str] | None = None
+    for item in items:
+        if isinstance(item, Mapping):
+            options = dict(item)
+            layer = options.pop("layer")
+            subjects.append(subject_for(layer, **options))
+            continue
+        if isinstance(item, str) and ">" not in item:
+            namespaces = installed_namespaces() if namespaces is None else namespaces
+            if item in namespaces:
+                names = layer_registry.names(plugin=item)
+                if not names:
+                    _raise_for_empty_namespace(item)
+                subjects.extend(subject_for(n, expected_failures=expected_failures) for n in names)
+                continue
+        subjects.append(subject_for(item, expected_failures=expected_failures))
+    labels: set[str] = set()
+    unique = []
+    for subject in subjects:
+        if subject.label not in labels:
+            labels.add(subject.label)
+            unique.append(subject)
+    return unique
+
+
+def _raise_for_empty_namespace(namespace: str) -> None:
+    import layer_registry
+
+    for plugin in layer_registry.plugins():
+        if plugin.namespace == namespace and plugin.status != "loaded":
+            raise PluginError(
+                f"plugin {namespace!r} (distribution {plugin.distribution} {plugin.version}) "
+                f"is {plugin.status}: {plugin.error}",
+                namespace=namespace,
+                distribution=plugin.distribution,
+                version=plugin.version,
+            )
+    raise PluginError(
+        f"plugin {namespace!r} registers no layers",
+        namespace=namespace,
+        distribution="",
+        version="",
+    )
+
+
+def subject_for(
+    layer: str | type,
+    *,
+    example: Mapping[str, Any] | None = None,
+    input_shape: Any = None,
+    input_dtype: str | Iterable[str] | None = None,
+    expected_failures: Mapping[str, str] | None = None,
+) -> Subject:
+    """The subject for a registry name or a class; explicit arguments override registered ones."""
+    import layer_registry
+
+    info = None
+    if isinstance(layer, str):
+        info = layer_registry.info(layer)
+        cls = layer_registry.get(info.name)
+    elif inspect.isclass(layer):
+        cls = layer
+        info = _registered_info(cls)
+    else:
+        raise TypeError(
+            f"expected a layer name or a layer class, got {layer!r} "
+            f"({type(layer).__module__}.{type(layer).__qualname__})"
+        )
+    if info is not None:
+        label, reference, registered = info.name, info.name, True
+    else:
+        import keras
+
+        label = keras.saving.get_registered_name(cls)
+        reference = _import_path(cls)
+        registered = False
+    shape = input_shape if input_shape is not None else (info.input_shape if info else None)
+    dtype = input_dtype if input_dtype is not None else (info.input_dtype if info else "float32")
+    the_example = dict(example if example is not None else (info.example if info else {}))
+    return Subject(
+        label=label,
+        reference=reference,
+        registered=registered,
+        example=the_example,
+        input_shape=_normalise_shape(shape),
+        input_dtype=dtype if isinstance(dtype, str) else tuple(dtype),
+        expected_failures=_expected_failures(cls, label, the_example, expected_failures),
+        cls=cls,
+    )
+
+
+def _registered_info(cls: type) -> Any:
+    """The registry record of ``cls`` when a plugin registered it, else None."""
+    import keras
+
+    import layer_registry
+    from layer_registry._errors import RegistryError
+
+    name = keras.saving.get_registered_name(cls)
+    namespace, sep, _ = name.partition(">")
+    if not sep or namespace not in installed_namespaces():
+        return None
+    try:
+        if layer_registry.get(name) is cls:
+            return layer_registry.info(name)
+    except RegistryError:
+        pass
+    return None
+
+
+def _import_path(cls: type) -> str | None:
+    """``module:QualName`` when a fresh process can import the class that way, else None."""
+    if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:
+        return None
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _normalise_shape(shape: Any) -> Shape | tuple[Shape, ...] | None:
+    if shape is None:
+        return None
+    items = tuple(shape)
+    if items and all(isinstance(item, (list, tuple)) for item in items):
+        return tuple(tuple(item) for item in items)
+    return items
+
+
+def _expected_failures(
+    cls: type, label: str, example: Mapping[str, Any], explicit: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Known quirks of Keras's own layers, then the class attribute, then ``explicit``."""
+    declared: dict[str, str] = {}
+    for source in (
+        known_expected_failures(cls, example),
+        getattr(cls, EXPECTED_FAILURES_ATTRIBUTE, None) or {},
+        explicit or {},
+    ):
+        for check, reason in dict(source).items():
+            if check not in CHECKS:
+                raise ValueError(
+                    f"{label} declares an expected failure of {check!r}, which is not a check; "
+                    f"the checks are: {', '.join(CHECKS)}"
+                )
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(
+                    f"{label} declares an expected failure of {check!r} without a reason; "
+                    "give one, e.g. {'jit_compile': 'uses a data-dependent shape'}"
+                )
+            declared[check] = reason
+    return declared
+
+
+def known_expected_failures(cls: type, example: Mapping[str, Any]) -> dict[str, str]:
+    """Expected failures of Keras's own layers, which cannot carry our class attribute."""
+    module = sys.modules.get("keras")
+    if module is None:
+        return {}
+    known: dict[str, str] = {}
+    batch_normalization = getattr(module.layers, "BatchNormalization", None)
+    if cls is batch_normalization and not example.get("synchronized"):
+        known["distributed"] = (
+            "Keras's BatchNormalization keeps per-replica moving statistics unless "
+            "synchronized=True (TensorFlow only), so its replicas disagree by design"
+        )
+    return known
