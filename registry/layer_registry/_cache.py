@@ -23,7 +23,7 @@ from typing import Any
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the layout of the file or of the records changes."""
 
 
@@ -105,6 +105,15 @@ def read(key: str) -> tuple[list[PluginInfo], list[LayerInfo]] | None:
     return plugins, layers
 
 
+def stored_key() -> str | None:
+    """The key the cache file was written for, or None without a readable one."""
+    path = cache_file()
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["key"]) if path else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def write(key: str, plugins: Sequence[PluginInfo], layers: Sequence[LayerInfo]) -> None:
     """Store the records atomically; a cache that cannot be written is silently skipped."""
     path = cache_file()
@@ -155,4 +164,6 @@ def _layer_from_json(item: dict[str, Any]) -> LayerInfo:
 
 
 def _plugin_from_json(item: dict[str, Any]) -> PluginInfo:
-    return PluginInfo(**{**item, "layers": tuple(item["layers"])})
+    return PluginInfo(
+        **{**item, "layers": tuple(item["layers"]), "foreign_names": tuple(item["foreign_names"])}
+    )

@@ -194,3 +194,37 @@ def plugins_command(as_json: bool) -> int:
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+@cli.command("doctor")
+@click.argument("namespace", required=False)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor_command(namespace: str | None, strict: bool, as_json: bool) -> int:
+    """Check installed plugins (or only NAMESPACE) as a publisher or a user would.
+
+    Looks at: the entry point loads; names stay in the plugin's namespace; metadata (summary,
+    version, home page); collisions with other plugins and with Keras's built-in layers;
+    blocked plugins; a stale metadata cache. Exits 1 on any error (and warning with --strict).
+    """
+    from layer_registry._doctor import diagnose
+    from layer_registry._registry import default_registry
+
+    findings = diagnose(default_registry(), namespace)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    if as_json:
+        _echo_json({
+            "findings": [dataclasses.asdict(f) for f in findings],
+            "errors": errors,
+            "warnings": warnings,
+        })
+    else:
+        marks = {"ok": "[green]ok[/]", "warning": "[yellow]warning[/]", "error": "[red]error[/]"}
+        console = _console()
+        for finding in findings:
+            where = finding.namespace or "(environment)"
+            console.print(f"{marks[finding.level]:<8} {where}: {finding.message}",
+                          highlight=False, markup=True)
+        console.print(f"{errors} error(s), {warnings} warning(s)", highlight=False)
+    return 1 if errors or (strict and warnings) else 0

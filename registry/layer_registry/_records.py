@@ -76,3 +76,5 @@ class PluginInfo:
     home_page: str = ""
     entry_point: str = ""
     """The entry point's value, the module (or object) the plugin's hooks live in."""
+    foreign_names: tuple[str, ...] = ()
+    """Names the plugin registered with Keras itself, outside the registry (``doctor`` warns)."""

@@ -52,6 +52,7 @@ class _Plugin:
     status: str = "not loaded"
     error: str | None = None
     layers: list[str] = field(default_factory=list)
+    foreign_names: list[str] = field(default_factory=list)
     cached: PluginInfo | None = None
     """What the metadata cache says of this plugin, until it is really loaded."""
 
@@ -69,6 +70,7 @@ class _Plugin:
             summary=(metadata.get("Summary") or "") if metadata else "",
             home_page=_home_page(metadata) if metadata else "",
             entry_point=self.entry_point.value,
+            foreign_names=tuple(self.foreign_names),
         )
 
     def describe(self) -> str:
@@ -198,8 +200,7 @@ class Registry:
             if self._catalog_ready:
                 return
             plugins = self._discover()
-            settings = [",".join(sorted(self._only or ())), ",".join(sorted(self._disable))]
-            key = _cache.installed_key([p.entry_point for p in plugins], settings)
+            key = self.cache_key()
             # Strict mode must see every failure happen, so it never trusts the cache.
             cached = None if self._strict else _cache.read(key)
             if cached is not None:
@@ -208,6 +209,11 @@ class Registry:
                 self.load()
                 _cache.write(key, [p.snapshot() for p in plugins], list(self._infos.values()))
             self._catalog_ready = True
+
+    def cache_key(self) -> str:
+        """The metadata cache key for what is installed now (and this registry's filters)."""
+        settings = [",".join(sorted(self._only or ())), ",".join(sorted(self._disable))]
+        return _cache.installed_key([p.entry_point for p in self._discover()], settings)
 
     def _adopt(self, records: list[PluginInfo], layers: list[LayerInfo]) -> None:
         by_source = {(r.namespace, r.distribution): r for r in records}
@@ -257,7 +263,11 @@ class Registry:
         return self._pm
 
     def _load_plugin(self, plugin: _Plugin) -> int:
+        import keras
+
         pm = self._plugin_manager()
+        custom_objects = keras.saving.get_custom_objects()
+        keras_names_before = set(custom_objects)
         registrations: list[_Registration] = []
         self._collecting, self._collecting_for = registrations, plugin
         module = None
@@ -276,6 +286,11 @@ class Registry:
         finally:
             self._collecting = self._collecting_for = None
         self._commit(plugin, accepted)
+        # Names the plugin gave Keras itself, bypassing the registry's checks (doctor shows them).
+        plugin.foreign_names = sorted(
+            set(custom_objects) - keras_names_before - {n for n, c in self._committed.items()
+                                                          if n.startswith(plugin.namespace + ">")}
+        )
         return 1
 
     def _fail(self, plugin: _Plugin, exc: BaseException) -> None:

@@ -147,16 +147,8 @@ class Subject:
     # -- calling -----------------------------------------------------------------------------
 
     def call(self, layer: Any, inputs: Sequence[Any], **kwargs: Any) -> Any:
-        """Call ``layer`` on ``inputs``: one tensor, positional tensors or a list of tensors.
-
-        A layer whose ``call`` requires two or more positional arguments (``MultiHeadAttention``'s
-        ``query, value``) gets them positionally; any other layer with several inputs, a list.
-        """
-        if len(inputs) == 1:
-            return layer(inputs[0], **kwargs)
-        if takes_positional_inputs(type(layer)):
-            return layer(*inputs, **kwargs)
-        return layer(list(inputs), **kwargs)
+        """Call ``layer`` on ``inputs``, passed as ``call_args`` says."""
+        return layer(*call_args(layer, inputs), **kwargs)
 
     def output_shapes_from_layer(self, layer: Any, shapes: Sequence[Shape]) -> list[Shape]:
         """``layer.compute_output_shape`` for ``shapes``, called as ``call`` is, flattened."""
@@ -175,6 +167,20 @@ class Subject:
         inputs = self.symbolic_inputs(batch)
         outputs = self.call(layer, inputs)
         return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs)
+
+
+def call_args(layer: Any, inputs: Sequence[Any]) -> tuple[Any, ...]:
+    """The positional arguments a layer gets for ``inputs``.
+
+    One input is one argument. A layer whose ``call`` requires two or more positional arguments
+    (``MultiHeadAttention``'s ``query, value``) gets the inputs positionally; any other layer
+    with several inputs gets one list.
+    """
+    if len(inputs) == 1:
+        return (inputs[0],)
+    if takes_positional_inputs(type(layer)):
+        return tuple(inputs)
+    return (list(inputs),)
 
 
 def takes_positional_inputs(cls: type) -> bool:
