@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -228,3 +229,28 @@ def doctor_command(namespace: str | None, strict: bool, as_json: bool) -> int:
                           highlight=False, markup=True)
         console.print(f"{errors} error(s), {warnings} warning(s)", highlight=False)
     return 1 if errors or (strict and warnings) else 0
+
+
+@cli.command("new")
+@click.argument("name")
+@click.option("--namespace", "namespace", metavar="NS",
+              help="The plugin's namespace (default: from NAME, 'acme-layers' -> 'acme').")
+@click.option("--layer", "layer", metavar="CLASS", default="GatedLinear", show_default=True,
+              help="The class name of the example layer.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to create (default: ./NAME).")
+def new_command(name: str, namespace: str | None, layer: str, output: Path | None) -> int:
+    """Create a plugin project NAME: package, example layer, tests, docs, packaging.
+
+    NAME is the distribution name users will `pip install`, e.g. acme-layers.
+    """
+    from layer_registry._registry import default_registry
+    from layer_registry._scaffold import new_plugin
+
+    installed = {p.namespace for p in default_registry()._discover()}
+    files = new_plugin(name, namespace=namespace, layer=layer, output=output,
+                       installed_namespaces=installed)
+    root = output or Path(name)
+    click.echo(f"created {len(files)} files in {root}")
+    click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")
+    return 0

@@ -1,0 +1,94 @@
+"""`layer-registry new`: a complete plugin project rendered from the templates in _templates/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from layer_registry._errors import RegistryError
+
+TEMPLATES = Path(__file__).parent / "_templates" / "plugin"
+_DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_NAMESPACE = re.compile(r"[a-z][a-z0-9_]*")
+_CLASS = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
+class ScaffoldError(RegistryError):
+    """``layer-registry new`` cannot create the project; nothing was written."""
+
+
+def default_namespace(name: str) -> str:
+    """``acme-layers`` -> ``acme``; ``layer-registry-acme`` -> ``acme``."""
+    stem = re.sub(r"^layer[-_.]registry[-_.]|[-_.]layers$", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "_", stem).strip("_")
+
+
+def new_plugin(
+    name: str,
+    *,
+    namespace: str | None = None,
+    layer: str = "GatedLinear",
+    output: Path | None = None,
+    installed_namespaces: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[Path]:
+    """Write a plugin project for distribution ``name``; return the files written.
+
+    Validates everything first and refuses to overwrite any file, so on error nothing is left
+    half-written.
+    """
+    if not _DISTRIBUTION.fullmatch(name):
+        raise ScaffoldError(
+            f"{name!r} is not a valid distribution name; use letters, digits and '-', "
+            "e.g. 'acme-layers'"
+        )
+    namespace = namespace or default_namespace(name)
+    if not _NAMESPACE.fullmatch(namespace) or not namespace.isidentifier():
+        raise ScaffoldError(
+            f"namespace {namespace!r} must be a lowercase Python identifier, e.g. 'acme'; "
+            "pass --namespace"
+        )
+    if namespace in installed_namespaces:
+        raise ScaffoldError(
+            f"namespace {namespace!r} is already used by an installed plugin (see "
+            "`layer-registry plugins`); choose another with --namespace"
+        )
+    if not _CLASS.fullmatch(layer):
+        raise ScaffoldError(f"layer class {layer!r} must be a CapWords identifier, e.g. 'Gated'")
+    package = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if package in {"layer_registry", "keras", "tensorflow"}:
+        raise ScaffoldError(f"{name!r} would shadow the package {package!r}; choose another name")
+    target = Path(output) if output is not None else Path(name)
+
+    import jinja2
+
+    from layer_registry import __version__
+
+    values = {
+        "name": name,
+        "namespace": namespace,
+        "package": package,
+        "cls": layer,
+        "module": re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower(),
+        "core_version": __version__,
+    }
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    rendered: dict[Path, str] = {}
+    for template in sorted(TEMPLATES.rglob("*.j2")):
+        relative = template.relative_to(TEMPLATES).as_posix()
+        path = environment.from_string(relative[: -len(".j2")]).render(values)
+        path = re.sub(r"(^|/)gitignore$", r"\1.gitignore", path)
+        rendered[target / path] = environment.get_template(relative).render(values)
+    existing = sorted(str(path) for path in rendered if path.exists())
+    if existing:
+        raise ScaffoldError(
+            f"refusing to overwrite {len(existing)} existing file(s), e.g. {existing[0]}; "
+            "choose another folder with -o"
+        )
+    for path, text in rendered.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return sorted(rendered)

@@ -1,0 +1,295 @@
+"""The fresh-process batch: one Python process runs a check for many layers.
+
+``saving`` must load a model in a process that has never seen the layer, ``distributed`` needs
+two logical CPU devices configured before TensorFlow starts, and ``backend_portable`` needs
+``KERAS_BACKEND=jax``. Starting Python and a backend costs seconds, so every layer of a run
+shares one process per backend (``Batch``). The parent writes the job to a file; the child
+(``child_main``) writes one JSON line per event on a private copy of its stdout, so nothing a
+layer prints can corrupt the results. A child that dies or hangs fails the check it was running
+and a new child takes over the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layer_registry.testing._results import CheckResult
+
+DEFAULT_TIMEOUT = 300.0
+"""Seconds a fresh process may spend on one check before it is stopped."""
+
+_CHILD_CODE = "from layer_registry.testing._subprocess import child_main; child_main()"
+_NOISE = ("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 ")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One layer's share of a batch: the subject, its checks, and the parent's artifacts."""
+
+    subject: dict[str, Any]
+    checks: tuple[str, ...]
+    artifacts: Any = None
+
+
+class Batch:
+    """The items that one fresh process with one Keras backend runs."""
+
+    def __init__(
+        self, backend: str, items: Sequence[Item], *, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        self.backend = backend
+        self.items = list(items)
+        self.timeout = timeout
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["KERAS_BACKEND"] = self.backend
+        env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+        if self.backend == "jax":
+            env.setdefault("JAX_PLATFORMS", "cpu")
+        # The child must import what this process imports: the same sys.path, in the same order.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env.pop("PYTHONSTARTUP", None)
+        return env
+
+    def run(self, emit: Callable[[CheckResult], None]) -> None:
+        """Run every item, calling ``emit`` with each result as it arrives."""
+        pending = [(item, check) for item in self.items for check in item.checks]
+        while pending:
+            done = self._run_once(pending, emit)
+            if not done:
+                break
+            pending = [(item, check) for item, check in pending if (id(item), check) not in done]
+
+    def _run_once(
+        self, pending: list[tuple[Item, str]], emit: Callable[[CheckResult], None]
+    ) -> set[tuple[int, str]]:
+        """One child process over ``pending``; returns what got a result (a failure included)."""
+        items: dict[int, Item] = {}
+        checks: dict[int, list[str]] = {}
+        for item, check in pending:
+            items[id(item)] = item
+            checks.setdefault(id(item), []).append(check)
+        by_label = {item.subject["label"]: key for key, item in items.items()}
+        done: set[tuple[int, str]] = set()
+        with tempfile.TemporaryDirectory(prefix="layer-registry-check-") as folder:
+            job = Path(folder) / "job.pickle"
+            with job.open("wb") as handle:
+                pickle.dump(
+                    {
+                        "backend": self.backend,
+                        "items": [
+                            dataclasses.replace(items[key], checks=tuple(checks[key]))
+                            for key in items
+                        ],
+                    },
+                    handle,
+                )
+            with (Path(folder) / "stderr.txt").open("w+b") as stderr:
+                process = subprocess.Popen(
+                    [sys.executable, "-c", _CHILD_CODE, str(job)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    env=self.environment(),
+                    text=True,
+                )
+                running: tuple[str, str] | None = None
+                started = 0.0
+                timed_out = False
+                for line in _lines_with_timeout(process, self.timeout):
+                    if line is None:
+                        timed_out = True
+                        process.kill()
+                        break
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue
+                    if event.get("event") == "start":
+                        running = (event["layer"], event["check"])
+                        started = time.perf_counter()
+                    elif event.get("event") == "result":
+                        result = CheckResult(**event["result"])
+                        key = by_label.get(result.layer)
+                        if key is not None:
+                            done.add((key, result.check))
+                            emit(result)
+                        running = None
+                process.wait()
+                stderr.seek(0)
+                tail = _tail(stderr.read().decode("utf-8", "replace"))
+        if running is not None and running[0] in by_label:
+            layer, check = running
+            if timed_out:
+                reason = f"the fresh process ran this check for over {self.timeout:.0f} s and was stopped"
+            else:
+                reason = f"the fresh process died (exit status {process.returncode}) during this check"
+            emit(
+                CheckResult(
+                    layer, check, "fail", _with_tail(reason, tail), time.perf_counter() - started
+                )
+            )
+            done.add((by_label[layer], check))
+        elif not done:
+            # Died before any check: nothing will go better in another process.
+            reason = f"the fresh {self.backend} process failed to start (exit status {process.returncode})"
+            for item, check in pending:
+                emit(CheckResult(item.subject["label"], check, "fail", _with_tail(reason, tail)))
+            return set()
+        return done
+
+
+def _lines_with_timeout(process: subprocess.Popen[str], timeout: float) -> Iterator[str | None]:
+    """The child's stdout lines; None once no line has come for ``timeout`` seconds."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            yield None
+            return
+        if line is None:
+            return
+        yield line
+
+
+def _tail(text: str, count: int = 12) -> str:
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(_NOISE)]
+    return "\n".join(lines[-count:])
+
+
+def _with_tail(reason: str, tail: str) -> str:
+    return f"{reason}; its last output:\n{tail}" if tail else reason
+
+
+def run_batches(batches: Iterable[Batch]) -> Iterator[CheckResult]:
+    """Run the batches at the same time; yield results as they arrive."""
+    results: queue.Queue[CheckResult | None] = queue.Queue()
+    threads = []
+    errors: list[BaseException] = []
+
+    def work(batch: Batch) -> None:
+        try:
+            batch.run(results.put)
+        except BaseException as exc:  # reported in the caller's thread
+            errors.append(exc)
+        finally:
+            results.put(None)
+
+    for batch in batches:
+        thread = threading.Thread(target=work, args=(batch,), daemon=True)
+        thread.start()
+        threads.append(thread)
+    remaining = len(threads)
+    while remaining:
+        result = results.get()
+        if result is None:
+            remaining -= 1
+        else:
+            yield result
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# -- the child ------------------------------------------------------------------------------------
+
+
+def child_main(argv: Sequence[str] | None = None) -> None:
+    """Run a job file written by ``Batch`` (in the fresh process)."""
+    path = (sys.argv[1:] if argv is None else argv)[0]
+    # Results go to a private copy of stdout; anything else printed goes to stderr.
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    with open(path, "rb") as handle:
+        job = pickle.load(handle)
+
+    def send(**event: Any) -> None:
+        channel.write(json.dumps(event) + "\n")
+
+    strategy = None
+    if job["backend"] == "tensorflow" and any("distributed" in i.checks for i in job["items"]):
+        strategy = _two_cpu_strategy()
+    for item in job["items"]:
+        _run_item(item, strategy, send)
+    channel.flush()
+
+
+def _two_cpu_strategy() -> Any:
+    """A MirroredStrategy over two logical CPUs (configured before TensorFlow initialises).
+
+    One strategy serves every layer: a second MirroredStrategy in the same process reuses
+    collective keys and its all-reduces fail.
+    """
+    import tensorflow as tf
+
+    cpus = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(
+        cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
+    import warnings
+
+    from layer_registry.testing import _checks
+    from layer_registry.testing._subject import Subject
+
+    subject = Subject(**item.subject)
+    label = subject.label
+    try:
+        subject = dataclasses.replace(subject, cls=subject.load_class())
+    except Exception as exc:
+        reason = f"the layer cannot be imported in a fresh process: {_checks.describe_error(exc)}"
+        for check in item.checks:
+            send(event="result", result=dataclasses.asdict(CheckResult(label, check, "fail", reason)))
+        return
+    for check in item.checks:
+        send(event="start", layer=label, check=check)
+        started = time.perf_counter()
+        status, reason = "pass", ""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if check == "saving":
+                    note = _checks.check_saving(subject, item.artifacts)
+                elif check == "distributed":
+                    note = _checks.check_distributed(subject, strategy)
+                elif check == "backend_portable":
+                    note = _checks.check_backend_portable(subject, item.artifacts)
+                else:
+                    raise _checks.CheckFailed(f"{check} does not run in a fresh process")
+            reason = note or ""
+        except _checks.CheckFailed as exc:
+            status, reason = "fail", str(exc)
+        except _checks.CheckSkipped as exc:
+            status, reason = "skip", str(exc)
+        except Exception as exc:
+            status, reason = "fail", f"raised {_checks.describe_error(exc)}"
+        result = CheckResult(label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
+        send(event="result", result=dataclasses.asdict(result))
