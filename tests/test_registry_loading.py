@@ -287,3 +287,21 @@ def test_an_alias_may_not_take_a_name_already_in_use(site_dir, unique):
 
     assert record.status == "failed"
     assert f"would take the name '{bad}>First', already registered" in record.error
+
+
+def test_a_plugin_may_not_register_another_plugins_class(site_dir, unique):
+    thief = f"thief_{unique}"
+    # "aaa-" sorts before every other distribution, so the thief would load first.
+    source = (
+        "import layer_registry\nfrom layer_registry_examples import CustomLinear\n"
+        "@layer_registry.hookimpl\ndef register_layers(register):\n    register(CustomLinear)\n"
+    )
+    write_plugin(site_dir, distribution=f"aaa-{unique}", namespace=thief, source=source)
+    registry = Registry(only={thief, "examples"})
+
+    record = status_of(registry, thief)
+    assert record.status == "failed"
+    assert "belongs to plugin 'examples'" in record.error
+    assert status_of(registry, "examples").status == "loaded"
+    cls = registry.get("examples>CustomLinear")
+    assert keras.saving.get_registered_name(cls) == "examples>CustomLinear"

@@ -59,9 +59,14 @@ def installed_key(entry_points: Iterable[Any], settings: Sequence[str]) -> str:
             f"|{entry_point.name}={entry_point.value}|{dist.name if dist else ''}|"
             f"{dist.version if dist else ''}|{location}|{_mtime(location)}".encode()
         )
-        for path in _source_files(entry_point.value.split(":")[0].split(".")[0]):
+        for path in _source_files(top_package(entry_point.value)):
             digest.update(f"|{path}|{_mtime(path)}".encode())
     return digest.hexdigest()
+
+
+def top_package(entry_point_value: str) -> str:
+    """The top-level package of an entry point's ``module.path:object`` value."""
+    return entry_point_value.split(":")[0].split(".")[0]
 
 
 def _mtime(path: Any) -> int:

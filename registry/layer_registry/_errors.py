@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 
 class RegistryError(Exception):
@@ -107,9 +108,7 @@ class MissingLayerError(RegistryError):
     provenance the file records (or the installed plugin that failed), or None when unknown.
     """
 
-    def __init__(
-        self, message: str, *, path: str, missing: Mapping[str, tuple[str, str] | None]
-    ):
+    def __init__(self, message: str, *, path: str, missing: Mapping[str, tuple[str, str] | None]):
         self.path = path
         self.missing = dict(missing)
         super().__init__(message)

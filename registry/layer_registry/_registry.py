@@ -134,6 +134,7 @@ class Registry:
         self._aliases: dict[str, str] = {}
         self._bare: dict[str, set[str]] = {}
         self._catalog_ready = False
+        self._package_owners: dict[str, _Plugin] | None = None
         self._pm: pluggy.PluginManager | None = None
         self._collecting: list[_Registration] | None = None
         self._collecting_for: _Plugin | None = None
@@ -363,6 +364,10 @@ class Registry:
                 )
             elif not cls.__name__.isidentifier():
                 problem = "does not have a valid Python class name"
+            elif (owner := self._package_owner(cls)) not in (None, plugin):
+                problem = (
+                    f"belongs to {owner.describe()}; a plugin registers only its own classes"
+                )
             elif cls in self._names or cls in new_classes:
                 problem = f"is already registered as {self._names.get(cls, new_classes.get(cls))!r}"
             else:
@@ -389,6 +394,14 @@ class Registry:
                 )
             new_classes[cls] = info.name
         return registrations
+
+    def _package_owner(self, cls: type) -> _Plugin | None:
+        """The plugin whose package defines ``cls``, if any: only it may register the class."""
+        if self._package_owners is None:
+            self._package_owners = {
+                _cache.top_package(p.entry_point.value): p for p in reversed(self._discover())
+            }
+        return self._package_owners.get(cls.__module__.split(".")[0])
 
     def _commit(self, plugin: _Plugin, registrations: list[_Registration]) -> None:
         import keras

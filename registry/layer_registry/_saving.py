@@ -18,17 +18,18 @@ import threading
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from layer_registry._errors import (
-    MissingLayerError,
-    ModelFileError,
-    PluginVersionWarning,
-    UnsafeModelError,
-)
+from layer_registry._errors import MissingLayerError
+from layer_registry._errors import ModelFileError
+from layer_registry._errors import PluginVersionWarning
+from layer_registry._errors import UnsafeModelError
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -230,7 +231,9 @@ def _walk(config: Any) -> Iterator[tuple[str, dict[str, Any]]]:
         if isinstance(value, dict):
             if isinstance(value.get("class_name"), str):
                 yield location, value
-            children = [(f"{location}.{key}" if location else str(key), v) for key, v in value.items()]
+            children = [
+                (f"{location}.{key}" if location else str(key), v) for key, v in value.items()
+            ]
         elif isinstance(value, list):
             children = [(f"{location}[{index}]", v) for index, v in enumerate(value)]
         else:
@@ -281,8 +284,10 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
         elif module is None:
             continue  # an unregistered class from __main__: Keras looks it up, imports nothing
         else:
-            what = f"the function {module}.{inner}" if class_name == "function" else (
-                f"{module}.{class_name}"
+            what = (
+                f"the function {module}.{inner}"
+                if class_name == "function"
+                else (f"{module}.{class_name}")
             )
             scan.refused.append(
                 (where, f"names {what}, which is neither part of Keras nor a registered layer")
@@ -406,9 +411,7 @@ def _stand_ins(aliases: list[str]) -> Iterator[dict[type, type]]:
     stand_ins = {}
     for alias, cls in saved.items():
         old_name = alias.split(">", 1)[1]
-        stand_in = type(
-            old_name, (cls,), {"__module__": cls.__module__, "__qualname__": old_name}
-        )
+        stand_in = type(old_name, (cls,), {"__module__": cls.__module__, "__qualname__": old_name})
         objects[alias] = stand_in
         stand_ins[stand_in] = cls
     try:

@@ -33,15 +33,15 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from layer_registry._errors import (
-    AmbiguousNameError,
-    LayerConfigError,
-    LayerNotFoundError,
-    SpecError,
-)
-from layer_registry._registry import _accepted_keywords, default_registry
+from layer_registry._errors import AmbiguousNameError
+from layer_registry._errors import LayerConfigError
+from layer_registry._errors import LayerNotFoundError
+from layer_registry._errors import SpecError
+from layer_registry._registry import _accepted_keywords
+from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
     import keras
@@ -110,8 +110,7 @@ def _read(file: str) -> Any:
 def _build(spec: Any) -> keras.Model:
     if not isinstance(spec, Mapping):
         raise SpecError(
-            f"a spec is a mapping with 'layers' (sequential) or 'nodes' (graph); "
-            f"got {_kind(spec)}"
+            f"a spec is a mapping with 'layers' (sequential) or 'nodes' (graph); got {_kind(spec)}"
         )
     if "layers" in spec and "nodes" in spec:
         raise SpecError("give either 'layers' (sequential) or 'nodes' (graph), not both")
@@ -251,7 +250,9 @@ def _node_inputs(
 ) -> list[str]:
     sources = [value] if isinstance(value, str) else value
     if not isinstance(sources, list) or not sources:
-        raise SpecError(f"expected an input or node name, or a list of them, got {_kind(value)}", where)
+        raise SpecError(
+            f"expected an input or node name, or a list of them, got {_kind(value)}", where
+        )
     for index, source in enumerate(sources):
         place = where if isinstance(value, str) else f"{where}[{index}]"
         if source == node:
@@ -317,7 +318,9 @@ def _check_connected(
 def _layer(name: Any, kwargs: dict[str, Any], where: str) -> tuple[Any, str]:
     """An instance of the layer ``name`` with ``kwargs``, and the name to show in errors."""
     if name is None:
-        raise SpecError("missing: the layer's name, e.g. Dense or examples>CustomLinear", f"{where}.layer")
+        raise SpecError(
+            "missing: the layer's name, e.g. Dense or examples>CustomLinear", f"{where}.layer"
+        )
     cls, full = _layer_class(name, f"{where}.layer")
     display = full or name
     accepted = _accepted_keywords(cls)

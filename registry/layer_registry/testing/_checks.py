@@ -62,6 +62,8 @@ def describe_error(exc: BaseException, limit: int = 400) -> str:
     message = meaningful[0] if meaningful else ""
     if message.startswith("File ") and len(meaningful) > 1:
         message = meaningful[-1]
+    elif message.endswith(":") and len(meaningful) > 1:
+        message = f"{message} {meaningful[1]}"
     if len(message) > limit:
         message = message[: limit - 3] + "..."
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -509,14 +511,25 @@ def check_gradients(subject: Subject) -> str | None:
 # -- jit_compile --------------------------------------------------------------------------------
 
 
-def _compile_and_fit(subject: Subject, model: Any, inputs: Sequence[Any], **compile_args: Any) -> float:
-    """One epoch of one batch of ``model.fit`` on random targets; returns the loss."""
-    import keras
+def _compile_and_fit(
+    subject: Subject, model: Any, inputs: Sequence[Any], **compile_args: Any
+) -> float:
+    """One epoch of one batch of ``model.fit`` on random targets; returns the loss.
 
-    outputs = flatten(model(model_inputs(inputs)))
+    ``inputs`` may hold several batches of the example's size (one per replica).
+    """
+    import keras
+    import numpy as np
+
+    batch = subject.batch_size
+    outputs = flatten(model(model_inputs([array[:batch] for array in inputs])))
     if not any(is_float(o) for o in outputs):
         raise CheckSkipped("skipped: the layer has no floating-point output to train on")
-    targets = [p if is_float(o) else None for o, p in zip(outputs, _projections(outputs, 11), strict=True)]
+    repeat = len(inputs[0]) // batch
+    targets = [
+        np.concatenate([p] * repeat) if is_float(o) else None
+        for o, p in zip(outputs, _projections(outputs, 11), strict=True)
+    ]
     loss: Any = ["mse" if t is not None else None for t in targets]
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=0.01),
@@ -566,6 +579,12 @@ def check_mixed_precision(subject: Subject) -> str | None:
     try:
         layer = subject.make()
         outputs = flatten(subject.call(layer, subject.inputs()))
+    except Exception as exc:
+        raise CheckFailed(
+            f"under the mixed_float16 policy calling the layer raised {describe_error(exc)}: a "
+            "hard-coded dtype or cast (such as ops.cast(x, 'float32')) mixing with float16? use "
+            "self.compute_dtype"
+        ) from exc
     finally:
         keras.mixed_precision.set_global_policy(previous)
     wrong = sorted({dtype_name(o) for o in outputs if is_float(o) and dtype_name(o) != "float16"})
@@ -640,6 +659,12 @@ def prepare_artifacts(subject: Subject, directory: str) -> Artifacts:
     return Artifacts(str(folder))
 
 
+_SUBLAYER_HINT = (
+    "; weights were lost or re-initialised on load: build() must create every weight, "
+    "including its sublayers' (call sublayer.build(shape)), so that Keras can restore them"
+)
+
+
 def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
     """A model holding the layer, saved to .keras, loads in a fresh process with equal outputs."""
     import warnings
@@ -653,9 +678,10 @@ def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
         try:
             model = keras.saving.load_model(artifacts.model_path)
         except Exception as exc:
-            raise CheckFailed(
-                f"keras.saving.load_model in a fresh process raised {describe_error(exc)}"
-            ) from exc
+            reason = f"keras.saving.load_model in a fresh process raised {describe_error(exc)}"
+            if "could not be loaded" in str(exc) or "never built" in str(exc):
+                reason += _SUBLAYER_HINT
+            raise CheckFailed(reason) from exc
         inputs = artifacts.arrays("inputs")
         outputs = numpy(flatten(model(model_inputs(inputs))))
     loaded = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -667,11 +693,7 @@ def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
         said = [str(w.message).splitlines()[0] for w in caught if "load" in str(w.message).lower()]
         if said:
             reason += f"; Keras warned: {said[0]}"
-        reason += (
-            ": weights were lost or re-initialised on load; build every sublayer in build() "
-            "(call sublayer.build(shape)) so that its weights exist when Keras restores them"
-        )
-        raise CheckFailed(reason)
+        raise CheckFailed(reason + _SUBLAYER_HINT)
     return None
 
 
@@ -687,7 +709,6 @@ def check_distributed(subject: Subject, strategy: Any) -> str | None:
     with strategy.scope():
         layer = subject.make()
         model = subject.model(layer)
-        model(model_inputs([array[:batch] for array in inputs]))
         try:
             _compile_and_fit(subject, model, inputs)
         except CheckSkipped:

@@ -1,0 +1,5 @@
+"""The MkDocs plugin ``layer-registry``: a catalog, a page per plugin and a page per layer.
+
+Published as the entry point ``layer-registry`` in the group ``mkdocs.plugins``; see
+[`LayerRegistryPlugin`][layer_registry._mkdocs.plugin.LayerRegistryPlugin] for its options.
+"""

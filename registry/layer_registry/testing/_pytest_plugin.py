@@ -1,0 +1,2 @@
+"""pytest integration (placeholder)."""
+def parametrize_with_checks(*a, **k): raise NotImplementedError

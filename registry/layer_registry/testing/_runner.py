@@ -1,0 +1,323 @@
+"""Running the checks: order, gatekeeping, timing, expected failures, the fresh-process batch."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from layer_registry.testing import _checks
+from layer_registry.testing._results import CHECKS, FRESH_PROCESS, GATEKEEPERS, CheckResult
+from layer_registry.testing._subject import Subject, subject_for, subjects_for
+
+Progress = Callable[[CheckResult], None]
+
+
+def selected_checks(checks: Iterable[str] | str | None) -> tuple[str, ...]:
+    """``checks`` in the kit's order; every check when None."""
+    if checks is None:
+        return CHECKS
+    wanted = {checks} if isinstance(checks, str) else set(checks)
+    unknown = sorted(wanted - set(CHECKS))
+    if unknown:
+        raise ValueError(
+            f"unknown check{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"the checks are: {', '.join(CHECKS)}"
+        )
+    return tuple(check for check in CHECKS if check in wanted)
+
+
+class Runner:
+    """Checks for a set of layers, each run at most once and its result kept.
+
+    ``run`` runs them all in order; ``result`` runs one on demand (for pytest), with the
+    gatekeepers before it. Either way, the fresh-process checks of every layer share one
+    process per backend, started when the first of them is needed.
+    """
+
+    def __init__(
+        self,
+        subjects: Iterable[Subject],
+        checks: Iterable[str] | str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        self.subjects = {subject.label: subject for subject in subjects}
+        self.checks = selected_checks(checks)
+        self.timeout = timeout
+        self._raw: dict[tuple[str, str], CheckResult] = {}
+        # Per layer: what the fresh processes need (or why it could not be made), and the time.
+        self._artifacts: dict[str, tuple[_checks.Artifacts | CheckResult, float]] = {}
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- public ----------------------------------------------------------------------------
+
+    def run(self, progress: Progress | None = None) -> list[CheckResult]:
+        """Every selected check on every layer, in order; ``progress`` sees each result."""
+        with _quiet():
+            for subject in self.subjects.values():
+                for check in self.checks:
+                    if check not in FRESH_PROCESS:
+                        result = self.result(subject.label, check)
+                        if progress:
+                            progress(result)
+            backends = sorted({FRESH_PROCESS[c] for c in self.checks if c in FRESH_PROCESS})
+            for result in self._run_fresh(backends):
+                if progress:
+                    progress(result)
+        return [
+            self.result(label, check) for label in self.subjects for check in self.checks
+        ]
+
+    def result(self, layer: str, check: str) -> CheckResult:
+        """The result of ``check`` on ``layer``, running it (and what it depends on) if needed."""
+        subject = self.subjects[layer]
+        raw = self._raw_result(subject, check)
+        return _expect(subject, raw)
+
+    def close(self) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _raw_result(self, subject: Subject, check: str) -> CheckResult:
+        key = (subject.label, check)
+        if key in self._raw:
+            return self._raw[key]
+        gate = self._gate(subject, check)
+        if gate:
+            result = CheckResult(subject.label, check, "skip", f"skipped: {gate} failed")
+        elif check in FRESH_PROCESS:
+            with _quiet():
+                for _ in self._run_fresh([FRESH_PROCESS[check]]):
+                    pass
+            return self._raw[key]
+        else:
+            with _quiet():
+                result = _run_in_process(subject, check)
+        self._raw[key] = result
+        return result
+
+    def _gate(self, subject: Subject, check: str) -> str | None:
+        """The gatekeeper that failed before ``check``, if any."""
+        position = CHECKS.index(check)
+        for gatekeeper in GATEKEEPERS:
+            if CHECKS.index(gatekeeper) >= position:
+                break
+            if self._raw_result(subject, gatekeeper).status == "fail":
+                return gatekeeper
+        return None
+
+    def _run_fresh(self, backends: Iterable[str]) -> Iterator[CheckResult]:
+        """Run the fresh-process checks of ``backends`` not yet run, one process per backend."""
+        from layer_registry.testing import _subprocess
+
+        batches = []
+        for backend in backends:
+            items = []
+            for subject in self.subjects.values():
+                checks = []
+                for check in self.checks:
+                    if FRESH_PROCESS.get(check) != backend or (subject.label, check) in self._raw:
+                        continue
+                    early = self._before_fresh(subject, check)
+                    if early is not None:
+                        self._raw[(subject.label, check)] = early
+                        yield _expect(subject, early)
+                    else:
+                        checks.append(check)
+                if checks:
+                    artifacts = self._artifacts.get(subject.label, (None, 0.0))[0]
+                    items.append(_subprocess.Item(subject.portable(), tuple(checks), artifacts))
+            if items:
+                batches.append(
+                    _subprocess.Batch(
+                        backend, items, timeout=self.timeout or _subprocess.DEFAULT_TIMEOUT
+                    )
+                )
+        for result in _subprocess.run_batches(batches):
+            subject = self.subjects[result.layer]
+            if result.check == "saving" and subject.label in self._artifacts:
+                # Making the model to save is part of the saving check's time.
+                seconds = result.seconds + self._artifacts[subject.label][1]
+                result = CheckResult(result.layer, result.check, result.status, result.reason, seconds)
+            self._raw[(result.layer, result.check)] = result
+            yield _expect(subject, result)
+
+    def _before_fresh(self, subject: Subject, check: str) -> CheckResult | None:
+        """A result decided in this process (gatekeeper, missing JAX, no artifacts), or None."""
+        gate = self._gate(subject, check)
+        if gate:
+            return CheckResult(subject.label, check, "skip", f"skipped: {gate} failed")
+        if subject.reference is None:
+            return CheckResult(
+                subject.label,
+                check,
+                "skip",
+                "skipped: the class is defined in __main__ or inside a function, so a fresh "
+                "process cannot import it; move it to a module or register it in a plugin",
+            )
+        if check == "backend_portable" and importlib.util.find_spec("jax") is None:
+            return CheckResult(
+                subject.label,
+                check,
+                "skip",
+                "skipped: JAX is not installed (pip install jax), so the layer could not be "
+                "tried under the JAX backend",
+            )
+        if check in ("saving", "backend_portable"):
+            prepared, seconds = self._prepare(subject)
+            if isinstance(prepared, CheckResult):
+                return CheckResult(subject.label, check, "fail", prepared.reason, seconds)
+        return None
+
+    def _prepare(self, subject: Subject) -> tuple[_checks.Artifacts | CheckResult, float]:
+        if subject.label not in self._artifacts:
+            if self._folder is None:
+                self._folder = tempfile.TemporaryDirectory(prefix="layer-registry-check-")
+            folder = Path(self._folder.name) / str(len(self._artifacts))
+            started = time.perf_counter()
+            prepared: _checks.Artifacts | CheckResult
+            try:
+                with _isolated():
+                    prepared = _checks.prepare_artifacts(subject, str(folder))
+            except Exception as exc:
+                prepared = CheckResult(
+                    subject.label,
+                    "saving",
+                    "fail",
+                    "building and running a model around the layer raised "
+                    + _checks.describe_error(exc),
+                )
+            self._artifacts[subject.label] = (prepared, time.perf_counter() - started)
+        return self._artifacts[subject.label]
+
+
+def _run_in_process(subject: Subject, check: str) -> CheckResult:
+    started = time.perf_counter()
+    status, reason = "pass", ""
+    try:
+        with _isolated():
+            reason = _checks.IN_PROCESS[check](subject) or ""
+    except _checks.CheckFailed as exc:
+        status, reason = "fail", str(exc)
+    except _checks.CheckSkipped as exc:
+        status, reason = "skip", str(exc)
+    except Exception as exc:
+        status, reason = "fail", f"raised {_checks.describe_error(exc)}"
+    return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
+
+
+def _expect(subject: Subject, raw: CheckResult) -> CheckResult:
+    """Apply the layer's declared expected failures to a result."""
+    declared = subject.expected_failures.get(raw.check)
+    if declared is None or raw.status == "skip":
+        return raw
+    if raw.status == "fail":
+        return CheckResult(
+            raw.layer, raw.check, "xfail", f"expected failure: {declared} ({raw.reason})", raw.seconds
+        )
+    return CheckResult(
+        raw.layer,
+        raw.check,
+        "fail",
+        f"unexpectedly passed: {raw.check} is declared as an expected failure ({declared}); "
+        "remove that declaration",
+        raw.seconds,
+    )
+
+
+@contextlib.contextmanager
+def _isolated() -> Iterator[None]:
+    """Keep a check's warnings from turning into errors under ``-W error`` or pytest's filters."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence TensorFlow's Python logger (retracing notices) while the checks run."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# -- the public functions ---------------------------------------------------------------------
+
+
+def run_checks(
+    layers: Iterable[Any] | str | None = None,
+    *,
+    checks: Iterable[str] | str | None = None,
+    expected_failures: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
+    """Run the checks on many layers at once; return every result, layer by layer.
+
+    Args:
+        layers: layer names, plugin namespaces, registered classes, or dicts of
+            [`check_layer`][layer_registry.testing.check_layer]'s keyword arguments with the class
+            under ``"layer"``; every installed layer when omitted.
+        checks: the names of the checks to run (see [`CHECKS`][layer_registry.testing.CHECKS]);
+            all by default. The gatekeepers run anyway, unreported, when a selected check needs them.
+        expected_failures: ``{check: reason}`` declared for every layer given by name.
+        progress: called with each result as it is known.
+
+    The checks that need a fresh Python process (``saving``, ``distributed``,
+    ``backend_portable``) run for all the layers in one process per Keras backend.
+    """
+    targets = [layers] if isinstance(layers, str) else layers
+    runner = Runner(subjects_for(targets, expected_failures=expected_failures), checks)
+    try:
+        return runner.run(progress)
+    finally:
+        runner.close()
+
+
+def check_layer(
+    layer: str | type,
+    *,
+    example: Mapping[str, Any] | None = None,
+    input_shape: Any = None,
+    input_dtype: str | Iterable[str] | None = None,
+    checks: Iterable[str] | str | None = None,
+    expected_failures: Mapping[str, str] | None = None,
+) -> list[CheckResult]:
+    """Run the conformance checks on one layer; return a result per check, in order.
+
+    Args:
+        layer: a registered name (``"periodic>Time2Vec"``), or a layer class.
+        example: constructor keyword arguments; a registered layer's own by default.
+        input_shape: an example input shape with the batch axis (a list of shapes for several
+            inputs); a registered layer's own by default. A class that is not registered needs it.
+        input_dtype: the input's dtype (``"int32"`` for indices); ``"float32"`` by default.
+        checks: the names of the checks to run; all by default.
+        expected_failures: ``{check: reason}`` for checks known to fail; they are reported as
+            ``xfail``, and as ``fail`` if they pass. Adds to the class's
+            ``layer_registry_expected_failures``.
+    """
+    subject = subject_for(
+        layer,
+        example=example,
+        input_shape=input_shape,
+        input_dtype=input_dtype,
+        expected_failures=expected_failures,
+    )
+    runner = Runner([subject], checks)
+    try:
+        return runner.run()
+    finally:
+        runner.close()
