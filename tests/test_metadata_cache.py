@@ -155,3 +155,14 @@ def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
     result = run_python(code, pythonpath=[plugins], env=variables)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ["Beta", False]
+
+
+def test_create_after_a_warm_listing_loads_the_plugin(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    names(plugins, variables)
+    code = "import layer_registry\nprint(layer_registry.create('Alpha', units=3).units)"
+    result = run_python(code, pythonpath=[plugins], env=variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3"

@@ -365,3 +365,31 @@ def test_guide_code_runs(tmp_path: Path) -> None:
     assert result.stdout.strip().endswith("guide ok")
     assert (tmp_path / "two_towers.keras").exists()
     assert (tmp_path / "regressor.keras").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "twice.yaml",
+            "inputs: {x: [4]}\nnodes:\n  a: {layer: ReLU, inputs: x}\n"
+            "  a: {layer: Dense, inputs: x, units: 1}\noutputs: a\n",
+        ),
+        ("twice.json", '{"input_shape": [4], "layers": ["ReLU"], "layers": ["Dense"]}'),
+    ],
+)
+def test_a_key_given_twice_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(layer_registry.SpecError, match="appears twice") as caught:
+        layer_registry.build_model(path)
+    if name.endswith(".yaml"):
+        assert caught.value.line == 4
+
+
+def test_keyword_errors_read_as_create_does() -> None:
+    with pytest.raises(layer_registry.LayerConfigError) as created:
+        layer_registry.create("examples>CustomLinear", unitz=1)
+    with pytest.raises(layer_registry.SpecError) as built:
+        layer_registry.build_model(_sequential({"layer": "CustomLinear", "unitz": 1}))
+    assert str(built.value) == f"layers[0].unitz: {created.value}"

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from layer_registry import _cache
 from layer_registry._cache import _source_files
 from layer_registry._records import LayerInfo
 
@@ -121,16 +122,28 @@ class ExampleResult:
 # -- generating the examples -----------------------------------------------------------------
 
 
+def literal(value: Any) -> str:
+    """``value`` as Python source, strings in double quotes as in the rest of the docs."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def create_call(info: LayerInfo) -> str:
+    """``layer_registry.create("ns>Name", ...)`` with the registered example arguments."""
+    arguments = "".join(f", {key}={literal(value)}" for key, value in info.example.items())
+    return f"layer_registry.create({literal(info.name)}{arguments})"
+
+
 def example_code(info: LayerInfo) -> str:
     """The runnable example of ``info``: create it by name, call it on an example input."""
-    arguments = "".join(f", {key}={value!r}" for key, value in info.example.items())
     lines = [
         "import keras",
         "import numpy as np",
         "import layer_registry",
         "",
         "np.set_printoptions(precision=3, suppress=True, threshold=64, edgeitems=3)",
-        f"layer = layer_registry.create({info.name!r}{arguments})",
+        f"layer = {create_call(info)}",
     ]
     if info.input_shape is None:
         lines += ["print(layer)"]
@@ -159,10 +172,10 @@ def example_code(info: LayerInfo) -> str:
 def _random_input(shape: Any, dtype: str) -> str:
     size = tuple(1 if d is None else d for d in shape)
     if dtype.startswith(("int", "uint")):
-        return f"rng.integers(0, 10, size={size!r}).astype({dtype!r})"
+        return f"rng.integers(0, 10, size={size!r}).astype({literal(dtype)})"
     if dtype == "bool":
         return f"rng.random(size={size!r}) > 0.5"
-    return f"rng.normal(size={size!r}).astype({dtype!r})"
+    return f"rng.normal(size={size!r}).astype({literal(dtype)})"
 
 
 def plottable(info: LayerInfo) -> bool:
@@ -262,10 +275,10 @@ class SourceDigests:
 
     def files(self, info: LayerInfo) -> list[str]:
         """The source files of the package that defines the layer (found without importing)."""
-        return _source_files(info.import_path.split(":")[0].split(".")[0])
+        return _source_files(_cache.top_package(info.import_path))
 
     def __call__(self, info: LayerInfo) -> str:
-        top = info.import_path.split(":")[0].split(".")[0]
+        top = _cache.top_package(info.import_path)
         if top not in self._digests:
             # The whole package, not only the layer's module: a layer may use its helpers.
             digest = hashlib.sha256()

@@ -506,7 +506,7 @@ class Registry:
     def create(self, name: str, /, **kwargs: Any) -> Any:
         """An instance of the layer ``name``, built with ``kwargs``."""
         full = self.resolve(name)
-        cls = self._classes[full]
+        cls = self.get(full)
         accepted = _accepted_keywords(cls)
         if accepted is not None:
             unknown = sorted(set(kwargs) - accepted)

@@ -30,6 +30,8 @@ from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import UnsafeModelError
+from layer_registry._registry import _NAMESPACE
+from layer_registry._registry import _canonical
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -254,6 +256,8 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
         module = obj.get("module")
         registered = obj.get("registered_name")
         inner = obj.get("config")
+        # The key Keras looks the object up by in custom_objects.
+        lookup = inner if class_name == "function" else obj.get("registered_name", class_name)
         where = location or "the model itself"
         if class_name == "__lambda__":
             scan.refused.append((where, "holds a Python lambda (code that would run on load)"))
@@ -263,7 +267,7 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
             # Keras resolves a registered name through its custom objects only: the module
             # beside it (the plugin's module) is never imported.
             scan.names.setdefault(registered, where)
-        elif class_name in trusted or (isinstance(registered, str) and registered in trusted):
+        elif isinstance(lookup, str) and lookup in trusted:
             continue
         elif module is not None and not isinstance(module, str):
             scan.refused.append((where, f"has a module that is not a string: {module!r}"))
@@ -284,11 +288,9 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
         elif module is None:
             continue  # an unregistered class from __main__: Keras looks it up, imports nothing
         else:
-            what = (
-                f"the function {module}.{inner}"
-                if class_name == "function"
-                else (f"{module}.{class_name}")
-            )
+            what = f"{module}.{class_name}"
+            if class_name == "function":
+                what = f"the function {module}.{inner}"
             scan.refused.append(
                 (where, f"names {what}, which is neither part of Keras nor a registered layer")
             )
@@ -310,10 +312,6 @@ def _provider(namespace: str) -> _Plugin | None:
 def _major(version: str) -> int | None:
     match = _MAJOR.match(version)
     return int(match.group(1)) if match else None
-
-
-def _canonical(distribution: str) -> str:
-    return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -391,7 +389,8 @@ def _is_alias(name: str) -> bool:
     """Whether Keras resolves ``name`` to a class registered under another name (a rename)."""
     import keras
 
-    cls = keras.saving.get_registered_object(name)
+    # Only the registry's global registrations; a caller's custom_objects are left as given.
+    cls = keras.saving.get_custom_objects().get(name)
     return isinstance(cls, type) and keras.saving.get_registered_name(cls) != name
 
 
@@ -429,12 +428,18 @@ def _missing_error(
         namespace, _, class_name = name.partition(">")
         plugin = _provider(namespace)
         record = recorded.get(namespace)
-        if plugin is None:
+        if plugin is None and record:
+            reason = f"install {record[0]}=={record[1]}"
+        elif plugin is None and not _NAMESPACE.fullmatch(namespace):
+            # Keras's own default package ("Custom>MyLayer"): a class of the user's code.
             reason = (
-                f"install {record[0]}=={record[1]}"
-                if record
-                else f"no installed plugin provides namespace {namespace!r} and the file does "
-                "not record one"
+                "not a plugin's layer: import the module that registers it, or pass it in "
+                "custom_objects"
+            )
+        elif plugin is None:
+            reason = (
+                f"no installed plugin provides namespace {namespace!r} and the file does not "
+                "record one"
             )
         elif plugin.status == "failed":
             reason = f"{plugin.describe()} failed to load: {plugin.error}"
@@ -542,6 +547,8 @@ def _requirements(path: str) -> tuple[list[str], MissingLayerError | None]:
             distribution, version = archive.plugins[namespace]
         elif (plugin := _provider(namespace)) is not None:
             distribution, version = plugin.distribution, plugin.version
+        elif not _NAMESPACE.fullmatch(namespace):
+            continue  # "Custom>MyLayer": the user's own class, no plugin to install
         else:
             unknown.extend(name for name in names if name.split(">", 1)[0] == namespace)
             continue

@@ -29,6 +29,7 @@ plugin's layer in full (``acme>Dense``).
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import re
@@ -87,16 +88,20 @@ def _read(file: str) -> Any:
         raise SpecError(f"cannot read the spec: {exc}", file=file) from exc
     if file.endswith(".json"):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno
             ) from None
+        except _DuplicateKey as exc:
+            raise SpecError(
+                f"not valid: the key {exc.args[0]!r} appears twice", file=file
+            ) from None
     import yaml
 
     try:
-        # safe_load: a spec is data; YAML tags that construct Python objects are refused.
-        return yaml.safe_load(text)
+        # A safe loader: a spec is data; YAML tags that construct Python objects are refused.
+        return yaml.load(text, Loader=_yaml_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
@@ -105,6 +110,41 @@ def _read(file: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML: {exc}", file=file) from None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKey(key)
+        mapping[key] = value
+    return mapping
+
+
+@functools.cache
+def _yaml_loader() -> type:
+    """``yaml.SafeLoader`` that refuses a key given twice (the second would silently win)."""
+    import yaml
+
+    class UniqueKeySafeLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} appears twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeySafeLoader
 
 
 def _build(spec: Any) -> keras.Model:

@@ -46,6 +46,8 @@ UNSAVED_ARGUMENTS = frozenset({"weights", "use_cudnn", "flash_attention"})
 _TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 _NUMERIC_TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# TensorFlow's op errors: "{{function_node __wrapped__...}} <message> [Op:MatMul] name: ".
+_TF_WRAPPING = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](\s*name:.*)?$")
 _NOISE = (
     "Exception encountered when calling",
     "Arguments received by",
@@ -57,7 +59,7 @@ _NOISE = (
 
 def describe_error(exc: BaseException, limit: int = 400) -> str:
     """``Type: message``, with Keras's and TensorFlow's wrapping stripped, on one line."""
-    lines = [_ANSI.sub("", line).strip() for line in str(exc).splitlines()]
+    lines = [_TF_WRAPPING.sub("", _ANSI.sub("", line)).strip() for line in str(exc).splitlines()]
     meaningful = [line for line in lines if line and not line.startswith(_NOISE)]
     message = meaningful[0] if meaningful else ""
     if message.startswith("File ") and len(meaningful) > 1:

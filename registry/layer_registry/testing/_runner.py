@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import shutil
 import tempfile
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,8 @@ class Runner:
         self._raw: dict[tuple[str, str], CheckResult] = {}
         # Per layer: what the fresh processes need (or why it could not be made), and the time.
         self._artifacts: dict[str, tuple[_checks.Artifacts | CheckResult, float]] = {}
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._folder: str | None = None
+        self._cleanup: weakref.finalize | None = None
 
     # -- public ----------------------------------------------------------------------------
 
@@ -82,9 +85,10 @@ class Runner:
         return _expect(subject, raw)
 
     def close(self) -> None:
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        """Remove the files made for the fresh processes."""
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = self._folder = None
 
     # -- internals -------------------------------------------------------------------------
 
@@ -182,8 +186,10 @@ class Runner:
     def _prepare(self, subject: Subject) -> tuple[_checks.Artifacts | CheckResult, float]:
         if subject.label not in self._artifacts:
             if self._folder is None:
-                self._folder = tempfile.TemporaryDirectory(prefix="layer-registry-check-")
-            folder = Path(self._folder.name) / str(len(self._artifacts))
+                self._folder = tempfile.mkdtemp(prefix="layer-registry-check-")
+                # pytest keeps a runner for the session: clean up at exit at the latest.
+                self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, True)
+            folder = Path(self._folder) / str(len(self._artifacts))
             started = time.perf_counter()
             prepared: _checks.Artifacts | CheckResult
             try:

@@ -1,0 +1,156 @@
+"""``layer-registry check``: the conformance kit on the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Sequence
+
+import click
+
+from layer_registry.testing._results import CHECKS, GATEKEEPERS, CheckResult
+
+# Twelve columns must fit a terminal: each check gets a short heading, explained below the table.
+_HEADINGS = {
+    "docstring": "doc",
+    "construct": "init",
+    "call": "call",
+    "batch_independent": "batch",
+    "config_roundtrip": "config",
+    "serialization": "serial",
+    "saving": "save",
+    "gradients": "grad",
+    "jit_compile": "jit",
+    "mixed_precision": "fp16",
+    "distributed": "dist",
+    "backend_portable": "jax",
+}
+_CELLS = {
+    "pass": "[green]✓[/]",
+    "note": "[green]✓[/]",
+    "warn": "[yellow]![/]",
+    "fail": "[bold red]✗[/]",
+    "skip": "[dim]-[/]",
+    "xfail": "[yellow]x[/]",
+}
+
+
+@click.command("check")
+@click.argument("targets", nargs=-1, metavar="[NAME|NAMESPACE]...")
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    type=click.Choice(CHECKS),
+    metavar="CHECK",
+    help=f"Run only this check; repeatable. One of: {', '.join(CHECKS)}.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) -> int:
+    """Run the conformance checks on layers: every installed one, or the named layers and plugins.
+
+    Each check runs from the layer's registered example. When construct or call fails, the
+    checks after it are skipped. Exit status 1 when a check fails.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from layer_registry.testing._runner import Runner
+    from layer_registry.testing._subject import subjects_for
+
+    try:
+        subjects = subjects_for(list(targets) or None)
+    except ValueError as exc:  # an invalid expected-failure declaration on a layer
+        raise click.ClickException(str(exc)) from exc
+    if not subjects:
+        click.echo("no layers installed; try `pip install layer-registry-examples`", err=True)
+        return 0
+    runner = Runner(subjects, checks or None)
+    errors = Console(stderr=True)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task("checking", total=len(subjects) * len(runner.checks))
+
+        def advance(result: CheckResult) -> None:
+            progress.update(task, advance=1, description=f"{result.layer} {result.check}")
+
+        try:
+            results = runner.run(advance)
+        finally:
+            runner.close()
+    elapsed = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(result) for result in results], indent=2))
+    else:
+        _print_report(results, runner.checks, len(subjects), elapsed)
+    return 1 if any(result.status == "fail" for result in results) else 0
+
+
+def _print_report(
+    results: Sequence[CheckResult], checks: Sequence[str], layers: int, elapsed: float
+) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    rows: dict[str, dict[str, CheckResult]] = {}
+    for result in results:
+        rows.setdefault(result.layer, {})[result.check] = result
+    # Never cut a layer's name: widen the console past the terminal if the table needs it.
+    needed = max(map(len, rows)) + sum(len(_HEADINGS[check]) + 2 for check in checks) + 2
+    console = Console(soft_wrap=True, highlight=False)
+    console = Console(soft_wrap=True, highlight=False, width=max(console.width, needed))
+    table = Table(box=None, pad_edge=False)
+    table.add_column("layer", no_wrap=True)
+    for check in checks:
+        table.add_column(_HEADINGS[check], no_wrap=True)
+    for layer, by_check in rows.items():
+        table.add_row(escape(layer), *(_CELLS[_kind(by_check[check])] for check in checks))
+    console.print(table)
+    console.print(
+        "[dim]"
+        + ", ".join(f"{_HEADINGS[check]}={check}" for check in checks)
+        + ";  ✓ pass  ! pass with a warning  ✗ fail  x expected failure  - skipped[/]"
+    )
+    notes = [r for r in results if _kind(r) in ("fail", "xfail", "warn", "note") or _own_skip(r)]
+    if notes:
+        console.print()
+    labels = {
+        "fail": "[bold red]FAIL[/] ",
+        "xfail": "[yellow]XFAIL[/]",
+        "warn": "[yellow]WARN[/] ",
+        "note": "[dim]NOTE[/] ",
+    }
+    for result in notes:
+        label = labels.get(_kind(result), "[dim]SKIP[/] ")
+        console.print(f"{label} {escape(result.layer)} {result.check}: {escape(result.reason)}")
+    counts = {status: sum(r.status == status for r in results) for status in ("pass", "fail", "skip", "xfail")}
+    console.print()
+    colour = "red" if counts["fail"] else "green"
+    console.print(
+        f"[bold {colour}]{layers} layer{'s' if layers != 1 else ''}, {len(checks)} "
+        f"check{'s' if len(checks) != 1 else ''}: {counts['pass']} passed, {counts['fail']} failed, "
+        f"{counts['skip']} skipped, {counts['xfail']} expected failures in {elapsed:.1f} s[/]"
+    )
+
+
+def _kind(result: CheckResult) -> str:
+    if result.status == "pass" and result.reason:
+        return "warn" if result.reason.startswith("warning:") else "note"
+    return result.status
+
+
+def _own_skip(result: CheckResult) -> bool:
+    """A skip with its own reason, not one repeated for every check after a failed gatekeeper."""
+    return result.status == "skip" and not any(
+        result.reason == f"skipped: {gatekeeper} failed" for gatekeeper in GATEKEEPERS
+    )

@@ -1,0 +1,349 @@
+"""The Markdown of the generated pages: the catalog, a plugin's page and a layer's page.
+
+Plain functions from registry records (and example results) to Markdown; the plugin decides
+where the pages go. Links are relative Markdown links, so MkDocs checks them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from layer_registry._examples import ExampleResult
+from layer_registry._examples import create_call
+from layer_registry._records import LayerInfo
+from layer_registry._records import PluginInfo
+
+RESULTS_MARKER = "<!-- layer-registry:results -->"
+"""Replaced, when the page is read, by the executed examples, weights, config and plot."""
+
+API_OPTIONS = {
+    "heading_level": 3,
+    "show_root_heading": True,
+    "show_root_full_path": False,
+    "show_root_toc_entry": False,
+    "show_source": True,
+    "show_bases": True,
+    "merge_init_into_class": True,
+    "show_signature_annotations": True,
+    "docstring_style": "google",
+    # Other people's docstrings (untyped **kwargs, Args that document `inputs`) must not fail
+    # a strict build: griffe's docstring warnings are about their style, not our site.
+    "docstring_options": {"warnings": False},
+    "show_if_no_docstring": False,
+}
+"""mkdocstrings options of every layer's API reference, set on the page itself so that they do
+not depend on the site's global mkdocstrings configuration."""
+
+
+def cell(text: str) -> str:
+    """Markdown made safe for one cell of a table: one line, no bare column separators."""
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def code_span(text: str) -> str:
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{padding}{text}{padding}{ticks}"
+
+
+def fenced(text: str, language: str = "", title: str | None = None) -> str:
+    """A fenced code block that nothing inside ``text`` can close early."""
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`{3,}", text)), default=0) + 1)
+    header = language + (f' title="{title}"' if title else "")
+    return f"{fence}{header}\n{text.rstrip()}\n{fence}\n"
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    return "".join(prefix + line if line.strip() else line for line in text.splitlines(True))
+
+
+def tag_links(tags: Iterable[str], catalog: str) -> str:
+    return " ".join(f"[{code_span(tag)}]({catalog}?tag={tag})" for tag in tags) or "-"
+
+
+def plugin_title(plugin: PluginInfo) -> str:
+    return plugin.namespace
+
+
+# -- the catalog ----------------------------------------------------------------------------
+
+
+def catalog_page(
+    layers: Sequence[LayerInfo], plugins: Sequence[PluginInfo], *, title: str = "Layer catalog"
+) -> str:
+    """Every layer with its plugin, summary and tags, and a filter by plugin and tag."""
+    failed = [p for p in plugins if p.status == "failed"]
+    tags = sorted({tag for info in layers for tag in info.tags})
+    namespaces = sorted({info.namespace for info in layers})
+    lines = [
+        f"# {title}",
+        "",
+        f"{len(layers)} layer{'s' * (len(layers) != 1)} from {len(namespaces)} "
+        f"plugin{'s' * (len(namespaces) != 1)}. Every layer is created by its name: "
+        '`layer_registry.create("namespace>ClassName", ...)`.',
+        "",
+        _filter_html(namespaces, tags) if layers else "",
+        "",
+    ]
+    if layers:
+        lines += ["| Layer | Plugin | Summary | Tags |", "|---|---|---|---|"]
+        for info in layers:
+            page = f"{info.namespace}/{info.class_name}.md"
+            lines.append(
+                f"| [{info.class_name}]({page}) | [{info.namespace}]({info.namespace}/index.md) "
+                f"| {cell(info.summary)} | {' '.join(code_span(tag) for tag in info.tags)} |"
+            )
+    else:
+        lines.append("No layers are installed. Install a plugin, for example "
+                     "`pip install layer-registry-examples`.")
+    if failed:
+        lines += ["", "## Plugins that failed to load", ""]
+        for plugin in failed:
+            lines.append(
+                f"- [{plugin.namespace}]({plugin.namespace}/index.md) "
+                f"({code_span(plugin.distribution)} {plugin.version}): {cell(plugin.error or '')}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _options(values: Sequence[str]) -> str:
+    return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+
+
+def _filter_html(namespaces: Sequence[str], tags: Sequence[str]) -> str:
+    """The catalog's filter; catalog.js hides the table rows that do not match."""
+    return (
+        '<div class="lr-filter">\n'
+        '<label>Plugin <select data-lr-filter="plugin" aria-label="Filter by plugin">'
+        f'<option value="">all plugins</option>{_options(namespaces)}</select></label>\n'
+        '<label>Tag <select data-lr-filter="tag" aria-label="Filter by tag">'
+        f'<option value="">all tags</option>{_options(tags)}</select></label>\n'
+        '<span class="lr-count" aria-live="polite"></span>\n'
+        "</div>"
+    )
+
+
+# -- a plugin's page ------------------------------------------------------------------------
+
+
+def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
+    """A plugin's distribution, version, summary, home page and layers, or why it failed."""
+    lines = [f"# {plugin_title(plugin)}", ""]
+    if plugin.summary:
+        lines += [plugin.summary, ""]
+    rows = [
+        ("Namespace", code_span(plugin.namespace)),
+        ("Distribution", f"{code_span(plugin.distribution)} {plugin.version}"),
+        ("Install", code_span(f"pip install {plugin.distribution}")),
+        ("Home page", f"<{plugin.home_page}>" if plugin.home_page else "-"),
+        ("Entry point", code_span(plugin.entry_point) if plugin.entry_point else "-"),
+        ("Status", plugin.status),
+    ]
+    lines += ["| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows), ""]
+    if plugin.status == "failed":
+        lines += [
+            '!!! failure "This plugin failed to load"',
+            "",
+            indent(fenced(plugin.error or "(no error message)", "text")),
+            "    Its layers are missing from this site and from `layer_registry`. "
+            "`layer-registry plugins` shows the same error.",
+            "",
+        ]
+    lines += ["## Layers", ""]
+    if layers:
+        lines += ["| Layer | Summary | Tags |", "|---|---|---|"]
+        for info in layers:
+            lines.append(
+                f"| [{info.class_name}]({info.class_name}.md) | {cell(info.summary)} "
+                f"| {tag_links(info.tags, '../index.md')} |"
+            )
+    else:
+        lines.append("This plugin registers no layers.")
+    return "\n".join(lines) + "\n"
+
+
+# -- a layer's page -------------------------------------------------------------------------
+
+
+def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) -> str:
+    """The layer's page, with :data:`RESULTS_MARKER` where the executed results go."""
+    module, _, qualname = info.import_path.partition(":")
+    lines = [
+        f"# {info.class_name}",
+        "",
+        info.summary or "*This layer's class has no docstring.*",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Name | {code_span(info.name)} |",
+        f"| Plugin | [{info.namespace}](index.md) ({code_span(info.distribution)} "
+        f"{info.version}) |",
+        f"| Class | {code_span(f'{module}.{qualname}')} |",
+        f"| Tags | {tag_links(info.tags, '../index.md')} |",
+    ]
+    if info.aliases:
+        lines.append(
+            "| Also loads as | "
+            + ", ".join(code_span(f"{info.namespace}>{alias}") for alias in info.aliases)
+            + " |"
+        )
+    lines += [
+        "",
+        "## Use it by name",
+        "",
+        fenced(
+            f"import layer_registry\n\nlayer = {create_call(info)}",
+            "python",
+        ),
+    ]
+    if unique_class_name:
+        lines += [
+            f"The class name alone, {code_span(info.class_name)}, works too while no other "
+            "installed plugin has a layer of that name.",
+            "",
+        ]
+    spec = "layers:\n" + f"  - layer: {info.name}\n" + "".join(
+        f"    {key}: {json.dumps(value, default=str)}\n" for key, value in info.example.items()
+    )
+    lines += [
+        "In a model spec (`layer_registry.build_model`):",
+        "",
+        fenced(spec, "yaml"),
+        f"A saved `.keras` model records it as {code_span(info.name)}, so "
+        "`layer_registry.load_model` loads it without `custom_objects`.",
+        "",
+        RESULTS_MARKER,
+        "",
+    ]
+    if api:
+        lines += [
+            "## API reference",
+            "",
+            f"::: {module}.{qualname}",
+            "    options:",
+            indent(indent(_yaml(API_OPTIONS))).rstrip(),
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml(data: Mapping[str, Any]) -> str:
+    return "".join(f"{key}: {json.dumps(value)}\n" for key, value in data.items())
+
+
+def results_section(
+    info: LayerInfo,
+    result: ExampleResult | None,
+    *,
+    plot: str | None,
+    conformance: Sequence[Mapping[str, Any]] = (),
+    why_not: str = "",
+) -> str:
+    """The executed examples with their output, the plot, the weights, the config and checks."""
+    lines = ["## Example", ""]
+    if result is None:
+        lines += [f"*The examples were not run{': ' + why_not if why_not else ''}.*", ""]
+    else:
+        if result.error:
+            lines += _failure(f"The example of {info.name} did not finish", result.error)
+        first, *docstring = result.blocks or [None]
+        if first is not None:
+            lines += [
+                "Created by name from the registered example arguments and called on a random "
+                f"input of shape {code_span(_shape(info.input_shape))} "
+                f"({code_span(str(info.input_dtype))}):",
+                "",
+                *_block(first),
+            ]
+        if docstring:
+            lines += ["### From the docstring", ""]
+            for block in docstring:
+                lines += _block(block)
+        if plot:
+            lines += [
+                "## Response",
+                "",
+                "Each output unit of the example layer as input feature 0 sweeps from -3 to 3, "
+                "the other features fixed at the example input's first sample.",
+                "",
+                f"![Response of each output unit of {info.class_name} along input feature 0]"
+                f"({plot}){{ loading=lazy }}",
+                "",
+            ]
+        elif result.plot_error:
+            lines += [f"*No response plot: {cell(result.plot_error)}.*", ""]
+        lines += ["## Weights", ""]
+        if result.weights:
+            lines += [
+                "The weights of the example layer once built.",
+                "",
+                "| Name | Shape | Dtype | Trainable | Initializer |",
+                "|---|---|---|---|---|",
+            ]
+            for weight in result.weights:
+                lines.append(
+                    f"| {code_span(weight['name'])} | {code_span(_shape(weight['shape']))} "
+                    f"| {weight['dtype']} | {'yes' if weight['trainable'] else 'no'} "
+                    f"| {code_span(weight['initializer']) if weight['initializer'] else '-'} |"
+                )
+        elif first is not None and first.error is None and result.error is None:
+            lines.append("The example layer has no weights.")
+        else:
+            lines.append("*Unknown: the example did not run.*")
+        lines.append("")
+        if result.config is not None:
+            lines += ["## Config", "", "The example layer's `get_config()`:", ""]
+            lines += [fenced(result.config, "json")]
+    if conformance:
+        lines += _conformance(conformance)
+    return "\n".join(lines) + "\n"
+
+
+def _shape(shape: Any) -> str:
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], (list, tuple)):
+        return ", ".join(_shape(s) for s in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")"
+    )
+
+
+def _block(block: Any) -> list[str]:
+    lines = [fenced(block.code, "python")]
+    if block.output.strip():
+        lines.append(fenced(block.output, "text", title="Output"))
+    elif block.error is None:
+        lines += ["*(prints nothing)*", ""]
+    if block.error:
+        lines += _failure(f"{block.title} raised an error", block.error)
+    return lines
+
+
+def _failure(title: str, error: str) -> list[str]:
+    return [f'!!! failure "{title}"', "", indent(fenced(error, "text")), ""]
+
+
+def _conformance(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    symbols = {"pass": "pass", "fail": "**FAIL**", "skip": "skip", "xfail": "expected failure"}
+    lines = [
+        "## Conformance",
+        "",
+        "Results of the conformance checks (`layer-registry check`) for this layer.",
+        "",
+        "| Check | Result | Reason | Seconds |",
+        "|---|---|---|---|",
+    ]
+    for row in rows:
+        seconds = row.get("seconds")
+        lines.append(
+            f"| {code_span(str(row.get('check', '?')))} "
+            f"| {symbols.get(str(row.get('status')), cell(str(row.get('status'))))} "
+            f"| {cell(str(row.get('reason') or ''))} "
+            f"| {'' if seconds is None else f'{float(seconds):.2f}'} |"
+        )
+    return [*lines, ""]

@@ -1,0 +1,394 @@
+"""The MkDocs plugin: pages generated from the registry, with the examples really run.
+
+Enable it in ``mkdocs.yml`` (beside ``mkdocstrings``, which renders the API reference)::
+
+    plugins:
+      - search
+      - layer-registry
+      - mkdocstrings
+
+Every event does one job: ``on_config`` reads the registry (metadata only, no TensorFlow when
+its cache is warm), finds which examples are not cached and starts the worker for them, and
+puts the generated pages into the navigation; ``on_files`` adds the pages as virtual files;
+``on_page_markdown`` fills a layer's page with its results, waiting for the worker if needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from layer_registry import _cache
+from layer_registry import _examples
+from layer_registry._mkdocs import pages
+from layer_registry._records import LayerInfo
+from layer_registry._records import PluginInfo
+from layer_registry._registry import Registry
+
+log = get_plugin_logger("layer_registry")
+
+ASSETS = ("catalog.js", "catalog.css")
+DOCS_PLUGINS_VARIABLE = "LAYER_REGISTRY_DOCS_PLUGINS"
+"""Namespaces to document when the ``plugins`` option is empty; set by ``docs --plugin``."""
+
+
+def _env_list(variable: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()]
+
+
+class LayerRegistryConfig(base.Config):
+    """The options of the ``layer-registry`` MkDocs plugin."""
+
+    plugins = c.ListOfItems(c.Type(str), default=[])
+    """Namespaces to document; when empty, those in ``LAYER_REGISTRY_DOCS_PLUGINS``
+    (comma-separated), else every installed plugin. ``LAYER_REGISTRY_DISABLE`` and
+    ``LAYER_REGISTRY_ONLY`` apply as for every command."""
+    prefix = c.Type(str, default="layers")
+    """The folder of the generated pages inside the site."""
+    nav_title = c.Type(str, default="Layers")
+    execute = c.Type(bool, default=True)
+    """Run the examples; ``false`` builds the pages without their output."""
+    timeout = c.Type((int, float), default=60)
+    """Seconds one layer's examples may take before the worker is stopped."""
+    cache = c.Type(bool, default=True)
+    """Reuse example results while nothing they depend on changed."""
+    cache_dir = c.Optional(c.Type(str))
+    """Where results are kept; by default ``examples/`` in layer-registry's cache folder."""
+    plot = c.Type(bool, default=True)
+    """Plot the response of layers whose example input is ``(batch, features)``."""
+    api = c.Type(bool, default=True)
+    """Add each layer's API reference (needs the ``mkdocstrings`` plugin)."""
+    conformance = c.Optional(c.Type(str))
+    """A JSON file of conformance results (``layer-registry check --json``) to show."""
+    cli_reference = c.Optional(c.Type(str))
+    """Where to generate the command-line reference page, e.g. ``reference/cli.md``."""
+
+
+class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
+    """A catalog page, a page per plugin and a page per layer, built from the registry."""
+
+    def __init__(self) -> None:
+        self._layers: list[LayerInfo] = []
+        self._plugins: list[PluginInfo] = []
+        self._pages: dict[str, LayerInfo] = {}
+        self._results: dict[str, _examples.ExampleResult] = {}
+        self._plots: dict[str, File] = {}
+        self._conformance: dict[str, list[dict[str, Any]]] = {}
+        self._runner: _examples.ExampleRunner | None = None
+        self._store: _examples.ExampleCache | None = None
+        self._jobs: dict[str, _examples.ExampleJob] = {}
+        self._plot_paths: dict[str, Path] = {}
+        self._why_not = ""
+        self._started = 0.0
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._started = time.monotonic()
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # The registry as every command sees it (same settings, so the same warm metadata
+        # cache: no TensorFlow here); the site's own selection is applied on top.
+        registry = Registry()
+        wanted = set(self.config.plugins or _env_list(DOCS_PLUGINS_VARIABLE))
+        self._plugins = [
+            p
+            for p in registry.plugins()
+            if p.status != "blocked" and (not wanted or p.namespace in wanted)
+        ]
+        self._layers = [
+            info for info in registry if not wanted or info.namespace in wanted
+        ]
+        missing = sorted(wanted - {p.namespace for p in self._plugins})
+        if missing:
+            raise PluginError(
+                "layer-registry: no installed plugin has the namespace "
+                + ", ".join(map(repr, missing))
+                + "; `layer-registry plugins` lists the installed ones"
+            )
+        self._pages = {self._layer_uri(info): info for info in self._layers}
+        self._read_conformance(config)
+        self._plan_examples()
+        self._add_nav(config)
+        for asset in ASSETS:
+            target = config.extra_css if asset.endswith(".css") else config.extra_javascript
+            target.append(f"assets/layer-registry/{asset}")
+        if self.config.api and self._layers and "mkdocstrings" not in config.plugins:
+            raise PluginError(
+                "layer-registry: the API reference of each layer needs the mkdocstrings plugin; "
+                "add `- mkdocstrings` to `plugins` in mkdocs.yml (or set `api: false`)"
+            )
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        prefix = self.config.prefix
+        by_plugin = self._by_plugin()
+        files.append(
+            File.generated(
+                config,
+                f"{prefix}/index.md",
+                content=pages.catalog_page(self._layers, self._plugins),
+            )
+        )
+        for plugin in self._plugins:
+            files.append(
+                File.generated(
+                    config,
+                    f"{prefix}/{plugin.namespace}/index.md",
+                    content=pages.plugin_page(plugin, by_plugin[plugin.namespace]),
+                )
+            )
+        class_names = defaultdict(int)
+        for info in self._layers:
+            class_names[info.class_name] += 1
+        for uri, info in self._pages.items():
+            content = pages.layer_page(
+                info, unique_class_name=class_names[info.class_name] == 1, api=self.config.api
+            )
+            files.append(File.generated(config, uri, content=content))
+            if info.name in self._plot_paths:
+                plot = File.generated(
+                    config, self._plot_uri(info), abs_src_path=str(self._plot_paths[info.name])
+                )
+                files.append(plot)
+                self._plots[info.name] = plot
+        for asset in ASSETS:
+            source = resources.files("layer_registry._mkdocs").joinpath("assets", asset)
+            files.append(
+                File.generated(
+                    config, f"assets/layer-registry/{asset}", content=source.read_text("utf-8")
+                )
+            )
+        if self.config.cli_reference:
+            from layer_registry._cli import cli
+            from layer_registry._mkdocs.cli_reference import cli_reference
+
+            files.append(
+                File.generated(
+                    config,
+                    self.config.cli_reference,
+                    content=cli_reference(cli, "layer-registry"),
+                )
+            )
+        return files
+
+    def on_page_markdown(
+        self, markdown: str, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        info = self._pages.get(page.file.src_uri)
+        if info is None or pages.RESULTS_MARKER not in markdown:
+            return markdown
+        result = self._result(info)
+        plot = None
+        if result is not None and result.plot and info.name in self._plots:
+            plot = self._plot_uri(info).rsplit("/", 1)[-1]
+        section = pages.results_section(
+            info,
+            result,
+            plot=plot,
+            conformance=self._conformance.get(info.name, ()),
+            why_not=self._why_not,
+        )
+        return markdown.replace(pages.RESULTS_MARKER, section)
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        # A plot that was not drawn (the example failed) must not be copied.
+        for name, plot in self._plots.items():
+            result = self._results.get(name)
+            if result is None or not result.plot or not os.path.exists(str(plot.abs_src_path)):
+                files.remove(plot)
+        return env
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._close()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._close()
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        # Editing a layer rebuilds the site, as editing a page does.
+        sources = _examples.SourceDigests()
+        folders = {os.path.dirname(path) for info in self._layers for path in sources.files(info)}
+        for folder in sorted(folders):
+            if not any(folder.startswith(other + os.sep) for other in folders):
+                server.watch(folder)
+        return server
+
+    # -- examples --------------------------------------------------------------------------
+
+    def _plan_examples(self) -> None:
+        """Take cached results; start the worker for the rest (nothing starts if all are)."""
+        self._store = _examples.ExampleCache(self._cache_folder())
+        if not self.config.execute:
+            self._why_not = "`execute: false` in the site's configuration"
+            return
+        sources = _examples.SourceDigests()
+        jobs = []
+        for info in self._layers:
+            plot = self.config.plot and _examples.plottable(info)
+            key = _examples.example_key(info, sources(info), [f"plot={plot}"])
+            job = _examples.ExampleJob(
+                name=info.name,
+                key=key,
+                code=_examples.example_code(info),
+                blocks=tuple(_examples.docstring_examples(info.doc)),
+                plot=plot,
+            )
+            if plot:
+                self._plot_paths[info.name] = self._store.plot_path(key)
+            cached = self._store.get(key) if self.config.cache else None
+            if cached is not None:
+                self._results[info.name] = cached
+            else:
+                jobs.append(job)
+        self._jobs = {job.name: job for job in jobs}
+        cached_count = len(self._layers) - len(jobs)
+        if not jobs:
+            log.info(f"examples: {cached_count} cached, 0 run (no example worker started)")
+            return
+        plugins = sorted({job.name.split(">", 1)[0] for job in jobs})
+        log.info(
+            f"examples: {cached_count} cached, running {len(jobs)} of {len(plugins)} plugin(s) "
+            f"({', '.join(plugins)}) in one worker process"
+        )
+        self._runner = _examples.ExampleRunner(
+            jobs, self._store, timeout=float(self.config.timeout), on_result=self._progress()
+        ).start()
+
+    def _progress(self) -> Any:
+        remaining: dict[str, int] = defaultdict(int)
+        for info in self._layers:
+            remaining[info.namespace] += 1
+        for name in self._results:  # cached ones are done already
+            remaining[name.split(">", 1)[0]] -= 1
+        failures: dict[str, int] = defaultdict(int)
+        started = time.monotonic()
+
+        def on_result(job: _examples.ExampleJob, result: _examples.ExampleResult) -> None:
+            namespace = job.name.split(">", 1)[0]
+            remaining[namespace] -= 1
+            failures[namespace] += result.failure is not None
+            log.debug(f"example of {job.name}: {result.seconds:.2f} s")
+            if remaining[namespace] == 0:
+                log.info(
+                    f"examples of plugin {namespace!r} done "
+                    f"({failures[namespace]} failed; {time.monotonic() - started:.1f} s so far)"
+                )
+
+        return on_result
+
+    def _result(self, info: LayerInfo) -> _examples.ExampleResult | None:
+        if info.name not in self._results and self._runner is not None:
+            if info.name in self._jobs:
+                self._results[info.name] = self._runner.result(info.name)
+        result = self._results.get(info.name)
+        if result is not None and result.failure is not None:
+            log.warning(
+                f"the example of layer {info.name!r} (plugin {info.namespace!r}, distribution "
+                f"{info.distribution} {info.version}) failed: {result.failure}"
+            )
+        return result
+
+    def _close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            ran = len(self._runner.jobs)
+            log.info(
+                f"examples: {len(self._layers) - ran} cached, {ran} run "
+                f"({self._runner.workers_started} worker process(es), "
+                f"{time.monotonic() - self._started:.1f} s since the build started)"
+            )
+            self._runner = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _cache_folder(self) -> Path | None:
+        if not self.config.cache:
+            return None
+        if self.config.cache_dir:
+            return Path(self.config.cache_dir).expanduser()
+        folder = _cache.cache_dir()
+        return None if folder is None else folder / "examples"
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _layer_uri(self, info: LayerInfo) -> str:
+        return f"{self.config.prefix}/{info.namespace}/{info.class_name}.md"
+
+    def _plot_uri(self, info: LayerInfo) -> str:
+        return f"{self.config.prefix}/{info.namespace}/{info.class_name}.png"
+
+    def _by_plugin(self) -> dict[str, list[LayerInfo]]:
+        grouped: dict[str, list[LayerInfo]] = defaultdict(list)
+        for info in self._layers:
+            grouped[info.namespace].append(info)
+        return grouped
+
+    def _add_nav(self, config: MkDocsConfig) -> None:
+        """Put the generated pages into an explicit ``nav``, grouped by plugin.
+
+        The section replaces the nav entry that points at the catalog (``layers/index.md``),
+        keeping its title, or is appended. Without a ``nav``, MkDocs's automatic navigation
+        already groups the pages by folder.
+        """
+        if config.nav is None:
+            return
+        prefix = self.config.prefix
+        by_plugin = self._by_plugin()
+        children: list[Any] = [f"{prefix}/index.md"]
+        for plugin in self._plugins:
+            children.append(
+                {
+                    pages.plugin_title(plugin): [
+                        f"{prefix}/{plugin.namespace}/index.md",
+                        *(
+                            {info.class_name: self._layer_uri(info)}
+                            for info in by_plugin[plugin.namespace]
+                        ),
+                    ]
+                }
+            )
+        catalog = f"{prefix}/index.md"
+        nav: list[Any] = list(config.nav)
+        for position, entry in enumerate(nav):
+            if entry == catalog:
+                nav[position] = {self.config.nav_title: children}
+                break
+            if isinstance(entry, dict) and list(entry.values()) == [catalog]:
+                nav[position] = {next(iter(entry)): children}
+                break
+        else:
+            nav.append({self.config.nav_title: children})
+        config.nav = nav
+
+    def _read_conformance(self, config: MkDocsConfig) -> None:
+        if not self.config.conformance:
+            return
+        path = Path(config.config_file_path or ".").parent / self.config.conformance
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            log.info(f"no conformance results at {path}; run `layer-registry check --json`")
+            return
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"layer-registry: cannot read conformance results {path}: {exc}")
+        rows: Sequence[Any] = data.get("results", []) if isinstance(data, dict) else data
+        for row in rows:
+            if isinstance(row, dict) and "layer" in row:
+                self._conformance.setdefault(str(row["layer"]), []).append(row)
