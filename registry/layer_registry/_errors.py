@@ -6,6 +6,12 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error messages stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
 class RegistryError(Exception):
     """Base class of every error layer-registry raises on purpose."""
 
@@ -21,7 +27,7 @@ class LayerNotFoundError(RegistryError, KeyError):
         self.name = name
         self.suggestions = tuple(suggestions)
         if message is None:
-            message = f"no layer is registered as {name!r}"
+            message = f"no layer is registered as {shown(name)}"
             if self.suggestions:
                 message += "; did you mean " + ", ".join(map(repr, self.suggestions)) + "?"
             else:
@@ -38,7 +44,7 @@ class AmbiguousNameError(LayerNotFoundError):
             name,
             candidates,
             message=(
-                f"{name!r} is ambiguous: it is provided by several plugins; use one of "
+                f"{shown(name)} is ambiguous: it is provided by several plugins; use one of "
                 + ", ".join(map(repr, self.candidates))
             ),
         )

@@ -20,6 +20,7 @@ from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import PluginError
+from layer_registry._errors import shown
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._records import Shape
@@ -454,7 +455,7 @@ class Registry:
     def resolve(self, name: str) -> str:
         """The full name ``name`` stands for; raises ``LayerNotFoundError`` with suggestions."""
         if not isinstance(name, str) or not name.strip():
-            raise LayerNotFoundError(str(name), message=f"{name!r} is not a layer name")
+            raise LayerNotFoundError(str(name), message=f"{shown(name)} is not a layer name")
         namespace, sep, _ = name.partition(">")
         if sep:
             if not self._catalog_ready and name not in self._infos:
@@ -483,12 +484,14 @@ class Registry:
                 raise LayerNotFoundError(
                     name,
                     message=(
-                        f"{name!r} would come from {plugin.describe()}, which {why}: "
+                        f"{shown(name)} would come from {plugin.describe()}, which {why}: "
                         f"{record.error}"
                     ),
                 )
 
     def _suggest(self, name: str, limit: int = 5) -> list[str]:
+        if len(name) > 200:  # no layer name is that long; and difflib is quadratic
+            return []
         by_key: dict[str, set[str]] = {}
         for full in self._infos:
             by_key.setdefault(full.lower(), set()).add(full)

@@ -72,8 +72,9 @@ class LayerRegistryConfig(base.Config):
     """Where results are kept; by default ``examples/`` in layer-registry's cache folder."""
     plot = c.Type(bool, default=True)
     """Plot the response of layers whose example input is ``(batch, features)``."""
-    api = c.Type(bool, default=True)
-    """Add each layer's API reference (needs the ``mkdocstrings`` plugin)."""
+    api = c.Optional(c.Type(bool))
+    """Add each layer's API reference through mkdocstrings; by default, when the
+    ``mkdocstrings`` plugin is enabled."""
     conformance = c.Optional(c.Type(str))
     """A JSON file of conformance results (``layer-registry check --json``) to show."""
     cli_reference = c.Optional(c.Type(str))
@@ -95,6 +96,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         self._jobs: dict[str, _examples.ExampleJob] = {}
         self._plot_paths: dict[str, Path] = {}
         self._why_not = ""
+        self._api: bool = True
         self._started = 0.0
 
     # -- events ----------------------------------------------------------------------------
@@ -128,10 +130,18 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         for asset in ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             target.append(f"assets/layer-registry/{asset}")
-        if self.config.api and self._layers and "mkdocstrings" not in config.plugins:
+        self._api = self.config.api
+        if self._api is None:
+            self._api = "mkdocstrings" in config.plugins
+            if not self._api:
+                log.info(
+                    "no API reference on the layer pages: add `- mkdocstrings` to `plugins` "
+                    "in mkdocs.yml to get one"
+                )
+        elif self._api and "mkdocstrings" not in config.plugins:
             raise PluginError(
-                "layer-registry: the API reference of each layer needs the mkdocstrings plugin; "
-                "add `- mkdocstrings` to `plugins` in mkdocs.yml (or set `api: false`)"
+                "layer-registry: `api: true` needs the mkdocstrings plugin; add "
+                "`- mkdocstrings` to `plugins` in mkdocs.yml"
             )
         return config
 
@@ -158,7 +168,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             class_names[info.class_name] += 1
         for uri, info in self._pages.items():
             content = pages.layer_page(
-                info, unique_class_name=class_names[info.class_name] == 1, api=self.config.api
+                info, unique_class_name=class_names[info.class_name] == 1, api=self._api
             )
             files.append(File.generated(config, uri, content=content))
             if info.name in self._plot_paths:

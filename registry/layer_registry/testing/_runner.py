@@ -169,7 +169,7 @@ class Runner:
                 "skipped: the class is defined in __main__ or inside a function, so a fresh "
                 "process cannot import it; move it to a module or register it in a plugin",
             )
-        if check == "backend_portable" and importlib.util.find_spec("jax") is None:
+        if check == "backend_portable" and not jax_installed():
             return CheckResult(
                 subject.label,
                 check,
@@ -205,6 +205,11 @@ class Runner:
                 )
             self._artifacts[subject.label] = (prepared, time.perf_counter() - started)
         return self._artifacts[subject.label]
+
+
+def jax_installed() -> bool:
+    """Whether the JAX backend can run here (this interpreter is also the fresh process's)."""
+    return importlib.util.find_spec("jax") is not None
 
 
 def _run_in_process(subject: Subject, check: str) -> CheckResult:

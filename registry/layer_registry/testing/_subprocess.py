@@ -98,15 +98,14 @@ class Batch:
                     },
                     handle,
                 )
-            with (Path(folder) / "stderr.txt").open("w+b") as stderr:
-                process = subprocess.Popen(
-                    [sys.executable, "-c", _CHILD_CODE, str(job)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=stderr,
-                    env=self.environment(),
-                    text=True,
-                )
+            with (Path(folder) / "stderr.txt").open("w+b") as stderr, subprocess.Popen(
+                [sys.executable, "-c", _CHILD_CODE, str(job)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=self.environment(),
+                text=True,
+            ) as process:
                 running: tuple[str, str] | None = None
                 started = 0.0
                 timed_out = False
@@ -159,21 +158,29 @@ def _lines_with_timeout(process: subprocess.Popen[str], timeout: float) -> Itera
 
     def read() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
+        try:
+            for line in process.stdout:
+                lines.put(line)
+        except (OSError, ValueError):  # the pipe closed under us: the child was stopped
+            pass
+        finally:
+            lines.put(None)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            yield None
-            return
-        if line is None:
-            return
-        yield line
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                yield None
+                return
+            if line is None:
+                return
+            yield line
+    finally:
+        # The caller kills a child that timed out before leaving: its pipe then ends at once.
+        reader.join(timeout=10)
 
 
 def _tail(text: str, count: int = 12) -> str:
