@@ -1,4 +1,4 @@
-"""Helpers for the model tests: subprocesses, guide code blocks, free ports, interim wiring."""
+"""Helpers for the model tests: subprocesses, guide code blocks, free ports."""
 
 from __future__ import annotations
 
@@ -21,41 +21,6 @@ _FENCE = re.compile(
 )
 # TensorFlow's C++ logging before absl is set up ignores TF_CPP_MIN_LOG_LEVEL.
 _NOISE = re.compile(r"^(?:[IWE]\d{4} .*|WARNING: All log messages before absl.*|To enable the.*)$")
-
-
-def ensure_wired() -> None:
-    """Expose the model API and commands until ``__init__`` and ``_cli`` import them.
-
-    A no-op once the lead has wired them; then this function can go.
-    """
-    import layer_registry
-    from layer_registry import _cli
-    from layer_registry import _errors
-    from layer_registry import _saving
-    from layer_registry import _spec
-    from layer_registry._cli_models import build_command
-    from layer_registry._cli_models import requirements_command
-
-    for module, names in (
-        (_spec, ["build_model"]),
-        (_saving, ["load_model", "save_model", "requirements"]),
-        (
-            _errors,
-            [
-                "SpecError",
-                "MissingLayerError",
-                "ModelFileError",
-                "UnsafeModelError",
-                "PluginVersionWarning",
-            ],
-        ),
-    ):
-        for name in names:
-            if not hasattr(layer_registry, name):
-                setattr(layer_registry, name, getattr(module, name))
-    for command in (build_command, requirements_command):
-        if command.name not in _cli.cli.commands:
-            _cli.cli.add_command(command)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from distributions import layer_source
 from distributions import plugin_source
 from distributions import write_plugin
 from models_support import GUIDES
-from models_support import ensure_wired
 from models_support import guide_block
 from models_support import run_python
 
@@ -28,9 +27,7 @@ from layer_registry._saving import CONFIG_MEMBER
 from layer_registry._saving import PROVENANCE_MEMBER
 from layer_registry._saving import _scan
 
-ensure_wired()
 
-PRELUDE = "import models_support; models_support.ensure_wired()\n"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +70,7 @@ def plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-SAVE = PRELUDE + textwrap.dedent(
+SAVE = textwrap.dedent(
     """
     import json
     import keras
@@ -120,7 +117,7 @@ def saved(plugins: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     return folder
 
 
-LOAD = PRELUDE + textwrap.dedent(
+LOAD = textwrap.dedent(
     """
     import json
     import sys
@@ -196,7 +193,7 @@ def test_load_in_a_fresh_process_imports_only_the_needed_plugins(
     assert "acme-layers 1.0.0" in message and "2.0.0" in message
 
 
-MISSING = PRELUDE + textwrap.dedent(
+MISSING = textwrap.dedent(
     """
     import json
     import sys

@@ -12,14 +12,12 @@ import numpy as np
 import pytest
 import yaml
 from models_support import GUIDES
-from models_support import ensure_wired
 from models_support import guide_blocks
 from models_support import run_python
 
 import layer_registry
 from layer_registry._cli import main
 
-ensure_wired()
 
 SPECS = GUIDES / "specs"
 
@@ -317,9 +315,6 @@ GUIDE_RUNNER = textwrap.dedent(
     import shlex
     import sys
 
-    import models_support
-
-    models_support.ensure_wired()
     from layer_registry._cli import main
 
     steps = json.load(open("steps.json"))

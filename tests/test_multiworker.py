@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from models_support import GUIDES
 from models_support import TESTS
-from models_support import ensure_wired
 from models_support import free_ports
 from models_support import guide_block
 from models_support import guide_blocks
@@ -24,7 +23,6 @@ from models_support import quiet
 
 import layer_registry
 
-ensure_wired()
 
 TIMEOUT = 150
 
@@ -47,13 +45,7 @@ def test_two_workers_end_with_equal_weights(tmp_path: Path) -> None:
             env.pop(variable, None)
         workers.append(
             subprocess.Popen(
-                # The guide's script uses the public API; wire it in until __init__ exports it.
-                [
-                    sys.executable,
-                    "-c",
-                    "import models_support; models_support.ensure_wired(); "
-                    "exec(compile(open('train.py').read(), 'train.py', 'exec'))",
-                ],
+                [sys.executable, "train.py"],
                 cwd=tmp_path,
                 env=env,
                 stdout=subprocess.PIPE,

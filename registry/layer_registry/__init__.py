@@ -14,12 +14,21 @@ from layer_registry._api import search
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
+from layer_registry._errors import MissingLayerError
+from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginError
+from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import RegistryError
+from layer_registry._errors import SpecError
+from layer_registry._errors import UnsafeModelError
 from layer_registry._hookspecs import hookimpl
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._registry import Registry
+from layer_registry._saving import load_model
+from layer_registry._saving import requirements
+from layer_registry._saving import save_model
+from layer_registry._spec import build_model
 
 __version__ = "0.1.0"
 
@@ -28,16 +37,25 @@ __all__ = [
     "LayerConfigError",
     "LayerInfo",
     "LayerNotFoundError",
+    "MissingLayerError",
+    "ModelFileError",
     "PluginError",
     "PluginInfo",
+    "PluginVersionWarning",
     "Registry",
     "RegistryError",
+    "SpecError",
+    "UnsafeModelError",
+    "build_model",
     "create",
     "get",
     "hookimpl",
     "info",
     "load",
+    "load_model",
     "names",
     "plugins",
+    "requirements",
+    "save_model",
     "search",
 ]

@@ -254,3 +254,15 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
     click.echo(f"created {len(files)} files in {root}")
     click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")
     return 0
+
+
+def _add_commands() -> None:
+    # Commands living in their own modules, one concern each.
+    from layer_registry._cli_models import build_command
+    from layer_registry._cli_models import requirements_command
+
+    cli.add_command(build_command)
+    cli.add_command(requirements_command)
+
+
+_add_commands()

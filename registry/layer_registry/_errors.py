@@ -63,8 +63,10 @@ class PluginError(RegistryError):
 class LayerConfigError(RegistryError, ValueError):
     """A layer was given arguments it does not accept, or its constructor rejected them."""
 
-    def __init__(self, message: str, *, name: str):
+    def __init__(self, message: str, *, name: str, keyword: str | None = None):
         self.name = name
+        self.keyword = keyword
+        """The keyword argument the layer does not accept, when that is the problem."""
         super().__init__(message)
 
 

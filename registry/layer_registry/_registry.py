@@ -509,26 +509,14 @@ class Registry:
     def create(self, name: str, /, **kwargs: Any) -> Any:
         """An instance of the layer ``name``, built with ``kwargs``."""
         full = self.resolve(name)
-        cls = self.get(full)
-        accepted = _accepted_keywords(cls)
-        if accepted is not None:
-            unknown = sorted(set(kwargs) - accepted)
-            if unknown:
-                hint = difflib.get_close_matches(unknown[0], accepted, n=1)
-                raise LayerConfigError(
-                    f"{full} got an unexpected keyword argument {unknown[0]!r}"
-                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                    + "; it accepts: "
-                    + ", ".join(sorted(accepted)),
-                    name=full,
-                )
-        try:
-            return cls(**kwargs)
-        except Exception as exc:
-            received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
-            raise LayerConfigError(
-                f"{full}({received}) failed: {type(exc).__name__}: {exc}", name=full
-            ) from exc
+        return construct(self.get(full), kwargs, display=full)
+
+    def provider(self, namespace: str) -> PluginInfo | None:
+        """The installed plugin owning ``namespace`` (imports nothing), or None."""
+        for plugin in self._discover():  # sorted: a contested namespace's owner comes first
+            if plugin.namespace == namespace:
+                return plugin.snapshot()
+        return None
 
     def info(self, name: str) -> LayerInfo:
         """The metadata record of the layer ``name``."""
@@ -630,6 +618,33 @@ def _defines_get_config(cls: type, base: type) -> bool:
         if "get_config" in vars(klass):
             return True
     return False
+
+
+def construct(cls: type, kwargs: Mapping[str, Any], *, display: str) -> Any:
+    """``cls(**kwargs)``, any failure raised as a ``LayerConfigError`` naming ``display``.
+
+    A keyword the constructor chain does not accept is caught before calling it, and the error
+    lists the accepted ones (its ``keyword`` attribute names the culprit).
+    """
+    accepted = _accepted_keywords(cls)
+    unknown = sorted(set(kwargs) - accepted) if accepted is not None else []
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], accepted or (), n=1)
+        raise LayerConfigError(
+            f"{display} got an unexpected keyword argument {unknown[0]!r}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            + "; it accepts: "
+            + ", ".join(sorted(accepted or ())),
+            name=display,
+            keyword=unknown[0],
+        )
+    try:
+        return cls(**kwargs)
+    except Exception as exc:
+        received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        raise LayerConfigError(
+            f"{display}({received}) failed: {type(exc).__name__}: {exc}", name=display
+        ) from exc
 
 
 def _accepted_keywords(cls: type) -> set[str] | None:

@@ -37,7 +37,6 @@ from layer_registry._registry import default_registry
 if TYPE_CHECKING:
     import keras
 
-    from layer_registry._registry import _Plugin
 
 CONFIG_MEMBER = "config.json"
 PROVENANCE_MEMBER = "layer_registry.json"
@@ -300,15 +299,6 @@ def _scan(config: Any, trusted: Mapping[str, Any] | None = None) -> _Scan:
 # -- plugins ---------------------------------------------------------------------------------
 
 
-def _provider(namespace: str) -> _Plugin | None:
-    """The installed plugin that owns ``namespace``, without importing it."""
-    # Discovery sorts a contested namespace's owner first.
-    for plugin in default_registry()._discover():
-        if plugin.namespace == namespace:
-            return plugin
-    return None
-
-
 def _major(version: str) -> int | None:
     match = _MAJOR.match(version)
     return int(match.group(1)) if match else None
@@ -426,7 +416,7 @@ def _missing_error(
     reasons = []
     for name in sorted(names):
         namespace, _, class_name = name.partition(">")
-        plugin = _provider(namespace)
+        plugin = default_registry().provider(namespace)
         record = recorded.get(namespace)
         if plugin is None and record:
             reason = f"install {record[0]}=={record[1]}"
@@ -463,7 +453,7 @@ def _warn_versions(
     path: str, namespaces: list[str], recorded: Mapping[str, tuple[str, str]]
 ) -> None:
     for namespace in namespaces:
-        plugin = _provider(namespace)
+        plugin = default_registry().provider(namespace)
         if namespace not in recorded or plugin is None or plugin.status != "loaded":
             continue
         distribution, version = recorded[namespace]
@@ -517,7 +507,7 @@ def save_model(
             names = _scan(config).names
             plugins = {}
             for namespace in sorted({name.split(">", 1)[0] for name in names}):
-                plugin = _provider(namespace)
+                plugin = default_registry().provider(namespace)
                 if plugin is not None:
                     plugins[namespace] = {
                         "distribution": plugin.distribution,
@@ -545,7 +535,7 @@ def _requirements(path: str) -> tuple[list[str], MissingLayerError | None]:
     for namespace in sorted({name.split(">", 1)[0] for name in names}):
         if namespace in archive.plugins:
             distribution, version = archive.plugins[namespace]
-        elif (plugin := _provider(namespace)) is not None:
+        elif (plugin := default_registry().provider(namespace)) is not None:
             distribution, version = plugin.distribution, plugin.version
         elif not _NAMESPACE.fullmatch(namespace):
             continue  # "Custom>MyLayer": the user's own class, no plugin to install

@@ -41,7 +41,7 @@ from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import SpecError
-from layer_registry._registry import _accepted_keywords
+from layer_registry._registry import construct
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -363,28 +363,12 @@ def _layer(name: Any, kwargs: dict[str, Any], where: str) -> tuple[Any, str]:
         )
     cls, full = _layer_class(name, f"{where}.layer")
     display = full or name
-    accepted = _accepted_keywords(cls)
-    if accepted is not None:
-        unknown = sorted(key for key in kwargs if key not in accepted)
-        if unknown:
-            hint = difflib.get_close_matches(str(unknown[0]), accepted, n=1)
-            # The message create() gives (layer_registry._registry.Registry.create).
-            raise SpecError(
-                f"{display} got an unexpected keyword argument {unknown[0]!r}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                + "; it accepts: "
-                + ", ".join(sorted(accepted)),
-                f"{where}.{unknown[0]}",
-            )
     try:
-        if full is not None:
-            return default_registry().create(full, **kwargs), display
-        return cls(**kwargs), display
+        return construct(cls, kwargs, display=display), display
     except LayerConfigError as exc:
+        if exc.keyword is not None:
+            raise SpecError(str(exc), f"{where}.{exc.keyword}") from exc
         problem, cause = str(exc), exc.__cause__
-    except Exception as exc:
-        received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
-        problem, cause = f"{display}({received}) failed: {type(exc).__name__}: {exc}", exc
     # Keras-style messages end with "Received: units=-1": point at that argument.
     match = _RECEIVED.search(str(cause or ""))
     key = match.group(1) if match and match.group(1) in kwargs else None

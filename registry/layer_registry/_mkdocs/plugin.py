@@ -123,6 +123,12 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                 + ", ".join(map(repr, missing))
                 + "; `layer-registry plugins` lists the installed ones"
             )
+        for plugin in self._plugins:
+            if plugin.status == "failed":
+                log.warning(
+                    f"plugin {plugin.namespace!r} (distribution {plugin.distribution} "
+                    f"{plugin.version}) failed to load; its page shows why: {plugin.error}"
+                )
         self._pages = {self._layer_uri(info): info for info in self._layers}
         self._read_conformance(config)
         self._plan_examples()

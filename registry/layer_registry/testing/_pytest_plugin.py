@@ -117,11 +117,16 @@ def pytest_collection_modifyitems(
     runner = Runner(subjects_for(targets))
     config.stash[_RUNNER] = runner
     parent = LayerChecks.from_parent(session, name="layer-registry", nodeid="layer-registry")
-    items.extend(
+    checks = [
         CheckItem.from_parent(parent, name=f"{label}-{check}", layer=label, check=check)
         for label in runner.subjects
         for check in runner.checks
+    ]
+    # Reported like any collected node, so "collected N items / M deselected" counts them.
+    config.hook.pytest_collectreport(
+        report=pytest.CollectReport(parent.nodeid, "passed", None, checks)
     )
+    items.extend(checks)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
