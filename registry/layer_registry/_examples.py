@@ -74,6 +74,9 @@ class BlockResult:
     code: str
     output: str = ""
     error: str | None = None
+    """The traceback, when the block raised."""
+    summary: str | None = None
+    """The exception in one line: its type and message."""
 
 
 @dataclass
@@ -103,8 +106,7 @@ class ExampleResult:
             return self.error
         for block in self.blocks:
             if block.error:
-                last = block.error.strip().splitlines()[-1]
-                return f"{block.title} raised {last}"
+                return f"{block.title} raised {block.summary or 'an exception'}"
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -617,12 +619,15 @@ def _describe_initializer(initializer: Any, dtype: Any) -> str:
     return getattr(initializer, "__name__", None) or type(initializer).__name__
 
 
-def _execute(code: str, namespace: dict[str, Any], filename: str) -> tuple[str, str | None]:
-    """Run ``code``; return what it printed and the traceback (without our frames) if it raised."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _execute(code: str, namespace: dict[str, Any], filename: str, title: str) -> BlockResult:
+    """Run ``code``; keep what it printed and, if it raised, the traceback without our frames."""
     # Registered so that tracebacks show the example's lines.
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     output = io.StringIO()
-    error = None
+    block = BlockResult(title, code)
     with contextlib.redirect_stdout(output), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -631,14 +636,21 @@ def _execute(code: str, namespace: dict[str, Any], filename: str) -> tuple[str, 
             tb = exc.__traceback__
             while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
                 tb = tb.tb_next
-            error = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
-            lines = error.splitlines()
+            # Keras colours its messages for terminals; a web page shows the codes verbatim.
+            error = _ANSI.sub("", "".join(traceback.format_exception(type(exc), exc, tb)))
+            lines = error.rstrip().splitlines()
             if len(lines) > 40:
-                error = "\n".join([*lines[:5], "...", *lines[-30:]])
-    text = output.getvalue()
+                lines = [*lines[:5], "...", *lines[-30:]]
+            block.error = "\n".join(lines)
+            message = " ".join(_ANSI.sub("", str(exc)).split())
+            if len(message) > 300:
+                message = message[:297] + "..."
+            block.summary = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    text = _ANSI.sub("", output.getvalue())
     if len(text) > OUTPUT_LIMIT:
         text = text[:OUTPUT_LIMIT] + f"\n... ({len(text) - OUTPUT_LIMIT} more characters)\n"
-    return text, error
+    block.output = text
+    return block
 
 
 def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
@@ -648,10 +660,12 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
     result = ExampleResult(job["name"], job["key"])
     keras.utils.set_random_seed(0)
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    output, error = _execute(job["code"], namespace, f"<example of {job['name']}>")
-    result.blocks.append(BlockResult("The generated example", job["code"], output, error))
+    first = _execute(
+        job["code"], namespace, f"<example of {job['name']}>", "The generated example"
+    )
+    result.blocks.append(first)
     layer = namespace.get("layer")
-    if error is None and isinstance(layer, keras.layers.Layer):
+    if first.error is None and isinstance(layer, keras.layers.Layer):
         _describe_layer(layer, result, recorder)
         if job.get("plot"):
             try:
@@ -661,10 +675,14 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
                 result.plot_error = f"{type(exc).__name__}: {exc}"
     for number, code in enumerate(job.get("blocks", ()), start=1):
         keras.utils.set_random_seed(0)
-        output, error = _execute(
-            code, {"__name__": "__main__"}, f"<docstring example {number} of {job['name']}>"
+        result.blocks.append(
+            _execute(
+                code,
+                {"__name__": "__main__"},
+                f"<docstring example {number} of {job['name']}>",
+                f"Docstring example {number}",
+            )
         )
-        result.blocks.append(BlockResult(f"Docstring example {number}", code, output, error))
     recorder.reset()
     data = asdict(result)
     data.pop("seconds"), data.pop("transient")

@@ -320,7 +320,8 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
             and version the file records, when it does.
         UnsafeModelError: the config names a module outside Keras and the registry, or holds a
             lambda; raised before any plugin (or Keras) is imported.
-        ModelFileError: not a ``.keras`` file, or corrupted, truncated or empty.
+        ModelFileError: not a ``.keras`` file, or corrupted, truncated or empty, or Keras
+            failed to rebuild the model from it (Keras's exception is the ``__cause__``).
         ValueError: ``safe_mode=False`` was passed.
 
     Warns:
@@ -365,14 +366,29 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
     _warn_versions(path, scan.namespaces, archive.plugins)
     renamed = [name for name in scan.names if name not in custom_objects and _is_alias(name)]
     if not renamed:
-        return keras.saving.load_model(path, **kwargs)
+        return _keras_load(path, kwargs)
     with _RENAME_LOCK, _stand_ins(renamed) as stand_ins:
-        model = keras.saving.load_model(path, **kwargs)
+        model = _keras_load(path, kwargs)
     for layer in model._flatten_layers(include_self=True, recursive=True):
         if type(layer) in stand_ins:
             # Keras's Layer.__setattr__ tracks values; the class is not one.
             object.__setattr__(layer, "__class__", stand_ins[type(layer)])
     return model
+
+
+def _keras_load(path: str, kwargs: dict[str, Any]) -> keras.Model:
+    """``keras.saving.load_model``, its failures raised as ``ModelFileError`` (Keras's as cause)."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, **kwargs)
+    except Exception as exc:
+        first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise ModelFileError(
+            f"{path} names only known layers, but Keras could not rebuild it: "
+            f"{type(exc).__name__}: {first_line}",
+            path=path,
+        ) from exc
 
 
 def _is_alias(name: str) -> bool:

@@ -1,0 +1,128 @@
+"""The built site in a real browser: Debian's chromium, headless, driven by Playwright."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from builds import Build
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served_site(site_build: Build) -> Iterator[str]:
+    """The repository's built site, served by ``python -m http.server`` on 127.0.0.1."""
+    assert site_build.returncode == 0, site_build.stderr[-2000:]
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(site_build.site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        print(f"{CHROMIUM} is missing: install Debian's chromium to run the browser test")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_search_open_a_layer_page_see_its_output_and_plot_and_filter_the_catalog(
+    served_site: str, browser: object, tmp_path: Path
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{served_site}/")
+
+    # Material's search: type a third-party layer's name, follow the first result.
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill("Gated")
+    result = page.locator(".md-search-result__item a").first
+    result.wait_for(state="visible", timeout=20_000)
+    result.click()
+    page.wait_for_url("**/layers/acme/Gated/**", timeout=20_000)
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "Gated"
+
+    # The executed example's real output is on the page.
+    output = page.locator("pre", has_text="output shape: (4, 3)")
+    assert output.count() >= 1
+    assert page.get_by_text("acme docstring example: (2, 3)").count() >= 1
+
+    # The response plot loads (it is lazy: bring it into view first).
+    plot = page.locator('img[src$="Gated.png"]')
+    plot.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=plot.element_handle(), timeout=20_000
+    )
+    assert plot.evaluate("img => img.naturalWidth") > 0
+    screenshot = tmp_path / "gated.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot of the layer page: {screenshot}")
+
+    # The catalog's filter: by plugin, then by tag.
+    page.goto(f"{served_site}/layers/")
+    rows = page.locator("article table tbody tr")
+    total = rows.count()
+    assert total >= 10
+    page.select_option('select[data-lr-filter="plugin"]', "acme")
+    visible = [row.inner_text() for row in rows.all() if row.is_visible()]
+    assert len(visible) == 2 and all("acme" in row for row in visible)
+    assert page.locator(".lr-count").inner_text() == f"2 of {total} layers"
+    page.select_option('select[data-lr-filter="plugin"]', "")
+    page.select_option('select[data-lr-filter="tag"]', "gating")
+    visible = [row.inner_text() for row in rows.all() if row.is_visible()]
+    assert len(visible) == 1 and "Gated" in visible[0]
+    page.screenshot(path=str(tmp_path / "catalog.png"), full_page=True)
+
+    # A tag link preselects the filter.
+    page.goto(f"{served_site}/layers/?tag=time-series")
+    page.wait_for_function("document.querySelector('.lr-count').textContent.length > 0")
+    assert page.locator(".lr-count").inner_text().startswith("1 of")
+    assert errors == []
