@@ -3,40 +3,73 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
+TESTS = Path(__file__).resolve().parent
 CLI = str(Path(sys.executable).with_name("layer-registry"))
 """The console script installed beside the running interpreter."""
 
+# TensorFlow's C++ logging before absl is set up ignores TF_CPP_MIN_LOG_LEVEL.
+_NOISE = re.compile(r"^(?:[IWE]\d{4} .*|WARNING: All log messages before absl.*|To enable the.*)$")
+
 
 def environment(pythonpath: Sequence[Path], env: dict[str, str] | None) -> dict[str, str]:
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    if pythonpath:
-        environment["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
+    """The test process's environment, with ``pythonpath`` (plugin folders) and ``tests/``."""
+    environment = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": os.pathsep.join(str(p) for p in [*pythonpath, TESTS]),
+        **(env or {}),
+    }
+    # The registry reads these; a developer's shell must not change what the tests see.
+    for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_DISABLE", "LAYER_REGISTRY_STRICT"):
+        if variable not in (env or {}):
+            environment.pop(variable, None)
     return environment
 
 
-def run_python(
-    code: str, *, pythonpath: Sequence[Path] = (), env: dict[str, str] | None = None, cwd=None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter; return the finished process (not checked)."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
+def quiet(output: str) -> str:
+    """``output`` without TensorFlow's start-up log lines."""
+    return "\n".join(line for line in output.splitlines() if not _NOISE.match(line))
+
+
+def _run(command: list[str], pythonpath, env, cwd, timeout) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        command,
         capture_output=True,
         text=True,
         env=environment(pythonpath, env),
         cwd=cwd,
+        timeout=timeout,
+        check=False,
     )
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout, quiet(result.stderr)
+    )
+
+
+def run_python(
+    code: str,
+    *,
+    pythonpath: Sequence[Path] = (),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter; return the finished process (not checked)."""
+    return _run([sys.executable, "-c", code], pythonpath, env, cwd, timeout)
 
 
 def run_cli(
-    *args: str, pythonpath: Sequence[Path] = (), env: dict[str, str] | None = None
+    *args: str,
+    pythonpath: Sequence[Path] = (),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``layer-registry`` console script in a fresh process."""
-    return subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=environment(pythonpath, env)
-    )
+    return _run([CLI, *args], pythonpath, env, cwd, timeout)

@@ -20,7 +20,7 @@ from distributions import plugin_source
 from distributions import write_plugin
 from models_support import GUIDES
 from models_support import guide_block
-from models_support import run_python
+from processes import run_python
 
 import layer_registry
 from layer_registry._saving import CONFIG_MEMBER
@@ -109,7 +109,7 @@ def saved(plugins: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     folder = tmp_path_factory.mktemp("saved")
     (folder / "regressor.yaml").write_bytes((GUIDES / "specs" / "regressor.yaml").read_bytes())
     result = run_python(
-        SAVE, cwd=folder, path=[plugins["acme_v1"], plugins["broken"], plugins["shadow"]]
+        SAVE, cwd=folder, pythonpath=[plugins["acme_v1"], plugins["broken"], plugins["shadow"]]
     )
     assert result.returncode == 0, result.stderr
     modules = json.loads(result.stdout.strip().splitlines()[-1])
@@ -174,7 +174,7 @@ def test_load_in_a_fresh_process_imports_only_the_needed_plugins(
     plugins: dict[str, Path], saved: Path
 ) -> None:
     result = run_python(
-        LOAD, cwd=saved, path=[plugins["acme_v2"], plugins["broken"], plugins["shadow"]]
+        LOAD, cwd=saved, pythonpath=[plugins["acme_v2"], plugins["broken"], plugins["shadow"]]
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -307,7 +307,7 @@ def test_missing_plugin_hostile_files_and_requirements_in_a_fresh_process(
         (tmp_path / name).write_bytes((saved / name).read_bytes())
     _hostile(tmp_path)
     # acme is not installed here; the broken plugin is.
-    result = run_python(MISSING, cwd=tmp_path, path=[plugins["broken"]])
+    result = run_python(MISSING, cwd=tmp_path, pythonpath=[plugins["broken"]])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     report = json.loads(lines[0])

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from models_support import GUIDES
 from models_support import guide_blocks
-from models_support import run_python
+from processes import run_python
 
 import layer_registry
 from layer_registry._cli import main

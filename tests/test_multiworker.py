@@ -19,7 +19,7 @@ from models_support import TESTS
 from models_support import free_ports
 from models_support import guide_block
 from models_support import guide_blocks
-from models_support import quiet
+from processes import quiet
 
 import layer_registry
 
