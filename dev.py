@@ -54,10 +54,9 @@ def site() -> int:
     status = run("layer-registry", "list")
     if status:
         return status
-    status = run("mkdocs", "build", "--strict")
-    if status == 0:
-        print(f"site built: open {ROOT / 'build' / 'site' / 'index.html'} in a browser")
-    return status
+    # mkdocs.yml builds strictly; a broken third-party example shows on its page instead of
+    # failing the whole site (`layer-registry docs build --strict` makes it fatal).
+    return run("layer-registry", "docs", "build")
 
 
 def test(*pytest_args: str) -> int:

@@ -37,20 +37,24 @@ def cache_dir() -> Path | None:
     return Path(base) / "layer-registry"
 
 
-def cache_file() -> Path | None:
-    """This environment's cache file (environments never share one)."""
+def cache_file(settings: str = "") -> Path | None:
+    """The cache file of this environment and these registry ``settings`` (filters).
+
+    Environments never share a file, and neither do different LAYER_REGISTRY_ONLY/DISABLE
+    settings, so alternating between them does not rebuild the cache each time.
+    """
     folder = cache_dir()
     if folder is None:
         return None
-    environment = hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
-    return folder / f"metadata-{environment}.json"
+    variant = hashlib.sha256(f"{sys.prefix}|{settings}".encode()).hexdigest()[:16]
+    return folder / f"metadata-{variant}.json"
 
 
-def installed_key(entry_points: Iterable[Any], settings: Sequence[str]) -> str:
+def installed_key(entry_points: Iterable[Any]) -> str:
     """A digest of everything installed that could change what the plugins register."""
     from layer_registry import __version__
 
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}|{settings}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
     for entry_point in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
         dist = entry_point.dist
         # importlib.metadata has no public accessor for the .dist-info folder itself.
@@ -59,7 +63,7 @@ def installed_key(entry_points: Iterable[Any], settings: Sequence[str]) -> str:
             f"|{entry_point.name}={entry_point.value}|{dist.name if dist else ''}|"
             f"{dist.version if dist else ''}|{location}|{_mtime(location)}".encode()
         )
-        for path in _source_files(top_package(entry_point.value)):
+        for path in source_files(top_package(entry_point.value)):
             digest.update(f"|{path}|{_mtime(path)}".encode())
     return digest.hexdigest()
 
@@ -76,7 +80,7 @@ def _mtime(path: Any) -> int:
         return 0
 
 
-def _source_files(module: str) -> list[str]:
+def source_files(module: str) -> list[str]:
     """The plugin's source files, found without importing anything."""
     try:
         spec = importlib.util.find_spec(module)
@@ -94,9 +98,9 @@ def _source_files(module: str) -> list[str]:
     return [spec.origin] if spec.origin else []
 
 
-def read(key: str) -> tuple[list[PluginInfo], list[LayerInfo]] | None:
+def read(key: str, settings: str = "") -> tuple[list[PluginInfo], list[LayerInfo]] | None:
     """The cached records for ``key``, or None when missing, stale, corrupt or switched off."""
-    path = cache_file()
+    path = cache_file(settings)
     if path is None:
         return None
     try:
@@ -110,18 +114,20 @@ def read(key: str) -> tuple[list[PluginInfo], list[LayerInfo]] | None:
     return plugins, layers
 
 
-def stored_key() -> str | None:
+def stored_key(settings: str = "") -> str | None:
     """The key the cache file was written for, or None without a readable one."""
-    path = cache_file()
+    path = cache_file(settings)
     try:
         return str(json.loads(path.read_text(encoding="utf-8"))["key"]) if path else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def write(key: str, plugins: Sequence[PluginInfo], layers: Sequence[LayerInfo]) -> None:
+def write(
+    key: str, plugins: Sequence[PluginInfo], layers: Sequence[LayerInfo], settings: str = ""
+) -> None:
     """Store the records atomically; a cache that cannot be written is silently skipped."""
-    path = cache_file()
+    path = cache_file(settings)
     if path is None:
         return
     payload = json.dumps(

@@ -258,11 +258,13 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
 
 def _add_commands() -> None:
     # Commands living in their own modules, one concern each.
+    from layer_registry._cli_docs import docs_group
     from layer_registry._cli_models import build_command
     from layer_registry._cli_models import requirements_command
 
     cli.add_command(build_command)
     cli.add_command(requirements_command)
+    cli.add_command(docs_group)
 
 
 _add_commands()

@@ -8,11 +8,13 @@ plugin with one command (``layer-registry docs build --plugin acme``).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +86,18 @@ def _common(function: Any) -> Any:
     "-o",
     "--output",
     "site_dir",
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the site into DIR (default: the config's site_dir, or ./build/site).",
 )
-@click.option("--strict", is_flag=True, help="Fail on any warning, such as a failing example.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on a failing example, a plugin that fails to load, or any MkDocs warning.",
+)
 @click.option(
     "--timeout",
+    metavar="SECONDS",
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds one layer's examples may run (default 60).",
 )
@@ -112,6 +120,8 @@ def build_command(
         config = load_config(str(config_path), site_dir=site, strict=True if strict else None)
         if timeout is not None:
             config.plugins[PLUGIN].config["timeout"] = timeout
+        if strict:
+            config.plugins[PLUGIN].config["strict"] = True
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
@@ -166,6 +176,12 @@ def _site(
     ``--plugin`` reaches the MkDocs plugin through ``LAYER_REGISTRY_DOCS_PLUGINS`` (``docs
     serve`` reloads the config on each rebuild, so it cannot be set on a loaded config).
     """
+    for module in ("mkdocs", "material", "mkdocstrings_handlers.python", "matplotlib"):
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            raise click.ClickException(
+                f"the docs commands need {module.split('.')[0]}; install the docs extra: "
+                "pip install 'layer-registry[docs]'"
+            )
     # Material's end-of-life banner is not about the user's site.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -206,7 +222,7 @@ def write_default_config(folder: Path, namespaces: Sequence[str] = ()) -> Path:
         **DEFAULT_CONFIG,
         "plugins": [
             "search",
-            PLUGIN,
+            {PLUGIN: {"plugins": list(namespaces)}} if namespaces else PLUGIN,
             {"mkdocstrings": {"handlers": {"python": {"options": {"docstring_style": "google"}}}}},
         ],
         "nav": [{"Home": "index.md"}, {"Layers": "layers/index.md"}],
@@ -225,7 +241,7 @@ def _uses_plugin(path: Path) -> bool:
     # mkdocs.yml files use tags (!ENV, !relative) a plain YAML loader does not know.
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
     except (OSError, yaml.YAMLError):
         return False
     plugins = data.get("plugins", []) if isinstance(data, dict) else []

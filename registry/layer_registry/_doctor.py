@@ -24,13 +24,14 @@ class Finding:
 def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
     """Check the installed plugins (only ``namespace`` if given); loads them all."""
     findings: list[Finding] = []
-    stale = _cache.stored_key() not in (None, registry.cache_key())
+    settings = registry.settings
+    stale = _cache.stored_key(settings) not in (None, registry.cache_key())
     registry.load()
     records = registry.plugins()  # rewrites a stale or missing metadata cache
-    if _cache.cache_file() is not None:
-        if _cache.stored_key() != registry.cache_key():
+    if _cache.cache_file(settings) is not None:
+        if _cache.stored_key(settings) != registry.cache_key():
             findings.append(Finding("", "warning", "cache", f"the metadata cache "
-                                    f"{_cache.cache_file()} cannot be written; listing stays slow "
+                                    f"{_cache.cache_file(settings)} cannot be written; listing stays slow "
                                     "(set LAYER_REGISTRY_CACHE_DIR to a writable folder)"))
         elif stale:
             findings.append(Finding("", "ok", "cache", "the metadata cache was stale (something "

@@ -30,13 +30,16 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from layer_registry import _cache
-from layer_registry._cache import _source_files
 from layer_registry._records import LayerInfo
 
 FORMAT = 1
@@ -239,9 +242,7 @@ def docstring_examples(doc: str) -> list[str]:
             fence_is_python = opening.group(3).lower() in {"", "python", "py", "python3", "pycon"}
             continue
         stripped = line.strip()
-        if stripped.startswith(">>>"):
-            doctest.append(stripped[4:] if len(stripped) > 3 else "")
-        elif stripped.startswith("...") and doctest:
+        if stripped.startswith(">>>") or (stripped.startswith("...") and doctest):
             doctest.append(stripped[4:] if len(stripped) > 3 else "")
         else:
             flush_doctest()
@@ -277,7 +278,7 @@ class SourceDigests:
 
     def files(self, info: LayerInfo) -> list[str]:
         """The source files of the package that defines the layer (found without importing)."""
-        return _source_files(_cache.top_package(info.import_path))
+        return _cache.source_files(_cache.top_package(info.import_path))
 
     def __call__(self, info: LayerInfo) -> str:
         top = _cache.top_package(info.import_path)
@@ -324,14 +325,14 @@ class ExampleCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
-        if folder is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="layer-registry-examples-")
-            self._plots = Path(self._temporary.name)
-        else:
-            self._plots = folder
 
     def plot_path(self, key: str) -> Path:
-        return self._plots / f"{key}.png"
+        folder = self.folder
+        if folder is None:
+            if self._temporary is None:
+                self._temporary = tempfile.TemporaryDirectory(prefix="layer-registry-plots-")
+            folder = Path(self._temporary.name)
+        return folder / f"{key}.png"
 
     def get(self, key: str) -> ExampleResult | None:
         if self.folder is None:
@@ -387,6 +388,8 @@ class ExampleRunner:
         self.startup_timeout = startup_timeout
         self.on_result = on_result
         self.workers_started = 0
+        self.startup_seconds = 0.0
+        """Time spent starting workers (mostly importing TensorFlow), all of them together."""
         self._results: dict[str, ExampleResult] = {}
         self._done = {job.name: threading.Event() for job in self.jobs}
         self._stop = threading.Event()
@@ -439,9 +442,11 @@ class ExampleRunner:
 
     def _run_one(self, job: ExampleJob) -> ExampleResult:
         if self._worker is None or not self._worker.alive():
+            started = time.monotonic()
             self._worker = _Worker()
             self.workers_started += 1
             problem = self._worker.wait_ready(self.startup_timeout)
+            self.startup_seconds += time.monotonic() - started
             if problem is not None:
                 self._worker.kill()
                 self._worker = None
@@ -472,7 +477,8 @@ class _Worker:
 
     def __init__(self) -> None:
         self._cwd = tempfile.TemporaryDirectory(prefix="layer-registry-worker-")
-        self._stderr = tempfile.TemporaryFile()
+        # A file, not a pipe: TensorFlow's chatter can never fill it up and block the worker.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by kill())
         env = {
             **os.environ,
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
@@ -544,10 +550,8 @@ class _Worker:
         with contextlib.suppress(OSError):
             if self._process.stdin is not None:
                 self._process.stdin.close()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         self.kill()
 
     def kill(self) -> None:

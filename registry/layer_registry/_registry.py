@@ -204,18 +204,25 @@ class Registry:
             plugins = self._discover()
             key = self.cache_key()
             # Strict mode must see every failure happen, so it never trusts the cache.
-            cached = None if self._strict else _cache.read(key)
+            cached = None if self._strict else _cache.read(key, self.settings)
             if cached is not None:
                 self._adopt(*cached)
             else:
                 self.load()
-                _cache.write(key, [p.snapshot() for p in plugins], list(self._infos.values()))
+                _cache.write(
+                    key, [p.snapshot() for p in plugins], list(self._infos.values()), self.settings
+                )
             self._catalog_ready = True
 
+    @property
+    def settings(self) -> str:
+        """This registry's filters, as text: each gets its own metadata cache file."""
+        only = ",".join(sorted(self._only)) if self._only is not None else "*"
+        return f"only={only};disable={','.join(sorted(self._disable))}"
+
     def cache_key(self) -> str:
-        """The metadata cache key for what is installed now (and this registry's filters)."""
-        settings = [",".join(sorted(self._only or ())), ",".join(sorted(self._disable))]
-        return _cache.installed_key([p.entry_point for p in self._discover()], settings)
+        """The metadata cache key for what is installed now."""
+        return _cache.installed_key([p.entry_point for p in self._discover()])
 
     def _adopt(self, records: list[PluginInfo], layers: list[LayerInfo]) -> None:
         by_source = {(r.namespace, r.distribution): r for r in records}

@@ -4,35 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from distributions import plugin_source
 from distributions import write_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MKDOCS = str(BIN / "mkdocs")
-
-# The docs command, wired into the CLI here in case the console script does not have it yet.
-DOCS_CLI = textwrap.dedent(
-    """
-    import sys
-    from layer_registry._cli import cli, main
-    from layer_registry._cli_docs import docs_group
-    if "docs" not in cli.commands:
-        cli.add_command(docs_group)
-    sys.exit(main(sys.argv[1:]))
-    """
-)
 
 ACME = '''
 import keras
@@ -181,3 +166,13 @@ def write_acme(root: Path) -> Path:
     )
 
 
+def write_broken(root: Path) -> Path:
+    """The plugin ``broken`` (distribution ``broken-layers``): its one layer's example raises."""
+    return write_plugin(
+        root,
+        distribution="broken-layers",
+        namespace="broken",
+        source=plugin_source(
+            preamble=BROKEN_PREAMBLE, register="    register(Raises, input_shape=(2, 3))"
+        ),
+    )

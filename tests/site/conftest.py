@@ -3,8 +3,9 @@
 Building is slow (TensorFlow starts in the example worker), so each build below runs once per
 test session: the first worker to need it builds it under a file lock, the others reuse it.
 
-- ``site_build``: this repository's ``mkdocs.yml`` with ``mkdocs build --strict``, plus a
-  throw-away third-party plugin (``acme``) on ``PYTHONPATH``, then the same build again.
+- ``site_build``: this repository's ``mkdocs.yml`` with ``mkdocs build --strict``, plus
+  throw-away third-party plugins on ``PYTHONPATH`` (``acme``, and ``broken`` whose example
+  raises), then the same build again.
 - ``failing_build``: ``layer-registry docs build`` without a ``mkdocs.yml`` for throw-away
   plugins whose example raises, whose example hangs, and which fails to import; then strict.
 """
@@ -12,12 +13,9 @@ test session: the first worker to need it builds it under a file lock, the other
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
-
-from builds import BROKEN_PREAMBLE
-from builds import DOCS_CLI
+from processes import CLI
 from builds import MKDOCS
 from builds import ROOT
 from builds import SLOW_PREAMBLE
@@ -27,6 +25,7 @@ from builds import once
 from builds import run
 from builds import shared_folder
 from builds import write_acme
+from builds import write_broken
 from distributions import plugin_source
 from distributions import write_plugin
 
@@ -37,8 +36,10 @@ def site_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     folder = shared_folder(tmp_path_factory) / "repository"
     with once(folder) as todo:
         if todo is not None:
-            plugins = write_acme(todo / "site-packages")
-            env = environment([plugins], todo / "cache")
+            # A third party's plugin beside ours, and one whose example fails: the repository's
+            # strict build must still pass, with the failure on its page.
+            plugins = [write_acme(todo / "acme"), write_broken(todo / "broken")]
+            env = environment(plugins, todo / "cache")
             command = [MKDOCS, "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
                        "-d", str(todo / "site")]
             first = run(command, env, ROOT)
@@ -59,15 +60,7 @@ def failing_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     with once(folder) as todo:
         if todo is not None:
             roots = [
-                write_plugin(
-                    todo / "broken",
-                    distribution="broken-layers",
-                    namespace="broken",
-                    source=plugin_source(
-                        preamble=BROKEN_PREAMBLE,
-                        register="    register(Raises, input_shape=(2, 3))",
-                    ),
-                ),
+                write_broken(todo / "broken"),
                 write_plugin(
                     todo / "slow",
                     distribution="slow-layers",
@@ -87,7 +80,7 @@ def failing_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
                 ),
             ]
             env = environment(roots, todo / "cache")
-            docs = [sys.executable, "-c", DOCS_CLI, "docs", "build"]
+            docs = [CLI, "docs", "build"]
             lenient = run(
                 [*docs, "--plugin", "broken", "--plugin", "slow", "--plugin", "crashing",
                  "--timeout", "6", "-o", str(todo / "site")],

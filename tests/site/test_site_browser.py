@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from builds import Build
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,7 +82,11 @@ def test_search_open_a_layer_page_see_its_output_and_plot_and_filter_the_catalog
 
     # Material's search: type a third-party layer's name, follow the first result.
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("Gated")
+    # The index loads in a web worker; Material says so in the results' header.
+    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(
+        timeout=20_000
+    )
+    page.locator("input.md-search__input").press_sequentially("Gated", delay=50)
     result = page.locator(".md-search-result__item a").first
     result.wait_for(state="visible", timeout=20_000)
     result.click()

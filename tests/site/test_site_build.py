@@ -40,17 +40,29 @@ def test_every_layer_of_every_installed_plugin_has_a_page_with_its_run_example(
 ):
     layers = installed_layers(site_build)
     namespaces = {layer["namespace"] for layer in layers}
-    assert {"examples", "periodic", "acme"} <= namespaces
+    assert {"examples", "periodic", "acme", "broken"} <= namespaces
     catalog = text_of(site_build.page("layers"))
     for layer in layers:
         page = text_of(site_build.page(f"layers/{layer['namespace']}/{layer['class_name']}"))
         assert layer["name"] in page
         assert layer["summary"].replace("`", "") in page
+        assert layer["class_name"] in catalog
+        if layer["namespace"] == "broken":
+            continue  # its example raises: see the next test
         assert "output shape:" in page, layer["name"]
         assert "parameters:" in page, layer["name"]
         assert "Initializer" in page and "Trainable" in page, layer["name"]
         assert "get_config()" in page, layer["name"]
-        assert layer["class_name"] in catalog
+
+
+def test_a_failing_example_shows_on_its_page_without_failing_the_strict_build(
+    site_build: Build,
+):
+    assert site_build.returncode == 0
+    page = text_of(site_build.page("layers/broken/Raises"))
+    assert "The generated example raised an error" in page
+    assert "boom from Raises.call" in page
+    assert "the example of layer 'broken>Raises' (plugin 'broken'" in site_build.stderr
 
 
 def test_the_third_party_layer_page_shows_its_docstring_example_weights_and_plot(
@@ -104,6 +116,9 @@ def test_a_rebuild_with_nothing_changed_runs_no_example(site_build: Build):
         site_build.rebuild_stderr
     )
     assert "running" not in site_build.rebuild_stderr
+    # TensorFlow did not even start: it announces itself on stderr when it does.
+    assert "absl::InitializeLog" in site_build.stderr
+    assert "absl::InitializeLog" not in site_build.rebuild_stderr
 
 
 def test_the_cli_reference_is_written_from_the_cli(site_build: Build):

@@ -30,7 +30,7 @@ def test_a_hanging_example_is_stopped_and_the_next_one_still_runs(failing_build:
     assert "timed out after 6 s" in hangs
     works = text_of(failing_build.page("layers/slow/Works"))
     assert "output shape: (2, 2)" in works
-    assert "2 worker process(es)" in failing_build.stderr
+    assert "2 worker process(es) started" in failing_build.stderr
 
 
 def test_a_plugin_that_fails_to_import_has_a_page_with_its_error(failing_build: Build):
@@ -50,6 +50,7 @@ def test_the_default_site_holds_only_the_chosen_plugins(failing_build: Build):
 def test_a_strict_build_fails_naming_the_layer_and_its_plugin(failing_build: Build):
     assert failing_build.rebuild_returncode == 1
     stderr = failing_build.rebuild_stderr
+    assert "layer-registry (strict): 1 problem(s)" in stderr
     assert "the example of layer 'broken>Raises' (plugin 'broken'" in stderr
     assert "boom from Raises.call" in stderr
     assert "error: the site was not built" in stderr

@@ -36,6 +36,7 @@ from mkdocs.structure.pages import Page
 
 from layer_registry import _cache
 from layer_registry import _examples
+from layer_registry._errors import RegistryError
 from layer_registry._mkdocs import pages
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
@@ -77,6 +78,11 @@ class LayerRegistryConfig(base.Config):
     ``mkdocstrings`` plugin is enabled."""
     conformance = c.Optional(c.Type(str))
     """A JSON file of conformance results (``layer-registry check --json``) to show."""
+    strict = c.Type(bool, default=False)
+    """Fail the build when an example fails or a plugin fails to load (``layer-registry docs
+    build --strict`` sets it). Otherwise each failure is logged and shown on its page, so that
+    one broken third-party plugin never stops a site from building, even under MkDocs's own
+    ``strict``, which stays about the site itself (links, docstrings)."""
     cli_reference = c.Optional(c.Type(str))
     """Where to generate the command-line reference page, e.g. ``reference/cli.md``."""
 
@@ -97,6 +103,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         self._plot_paths: dict[str, Path] = {}
         self._why_not = ""
         self._api: bool = True
+        self._problems: list[str] = []
         self._started = 0.0
 
     # -- events ----------------------------------------------------------------------------
@@ -104,18 +111,31 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._started = time.monotonic()
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        has_mkdocstrings = "mkdocstrings" in config.plugins
+        if self.config.api and not has_mkdocstrings:
+            raise PluginError(
+                "layer-registry: `api: true` needs the mkdocstrings plugin; add "
+                "`- mkdocstrings` to `plugins` in mkdocs.yml"
+            )
+        self._api = has_mkdocstrings if self.config.api is None else self.config.api
+        if self.config.api is None and not has_mkdocstrings:
+            log.info(
+                "no API reference on the layer pages: add `- mkdocstrings` to `plugins` in "
+                "mkdocs.yml to get one"
+            )
         # The registry as every command sees it (same settings, so the same warm metadata
         # cache: no TensorFlow here); the site's own selection is applied on top.
         registry = Registry()
         wanted = set(self.config.plugins or _env_list(DOCS_PLUGINS_VARIABLE))
+        try:
+            installed = registry.plugins()
+            layers = list(registry)
+        except RegistryError as exc:  # LAYER_REGISTRY_STRICT=1 and a plugin failed
+            raise PluginError(f"layer-registry: {exc}") from exc
         self._plugins = [
-            p
-            for p in registry.plugins()
-            if p.status != "blocked" and (not wanted or p.namespace in wanted)
+            p for p in installed if p.status != "blocked" and (not wanted or p.namespace in wanted)
         ]
-        self._layers = [
-            info for info in registry if not wanted or info.namespace in wanted
-        ]
+        self._layers = [info for info in layers if not wanted or info.namespace in wanted]
         missing = sorted(wanted - {p.namespace for p in self._plugins})
         if missing:
             raise PluginError(
@@ -125,9 +145,9 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             )
         for plugin in self._plugins:
             if plugin.status == "failed":
-                log.warning(
+                self._problem(
                     f"plugin {plugin.namespace!r} (distribution {plugin.distribution} "
-                    f"{plugin.version}) failed to load; its page shows why: {plugin.error}"
+                    f"{plugin.version}) failed to load: {plugin.error}"
                 )
         self._pages = {self._layer_uri(info): info for info in self._layers}
         self._read_conformance(config)
@@ -136,19 +156,6 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         for asset in ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             target.append(f"assets/layer-registry/{asset}")
-        self._api = self.config.api
-        if self._api is None:
-            self._api = "mkdocstrings" in config.plugins
-            if not self._api:
-                log.info(
-                    "no API reference on the layer pages: add `- mkdocstrings` to `plugins` "
-                    "in mkdocs.yml to get one"
-                )
-        elif self._api and "mkdocstrings" not in config.plugins:
-            raise PluginError(
-                "layer-registry: `api: true` needs the mkdocstrings plugin; add "
-                "`- mkdocstrings` to `plugins` in mkdocs.yml"
-            )
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -223,6 +230,12 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         return markdown.replace(pages.RESULTS_MARKER, section)
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        # Every page has been read, so every example has been waited for.
+        if self.config.strict and self._problems:
+            raise PluginError(
+                f"layer-registry (strict): {len(self._problems)} problem(s):\n  - "
+                + "\n  - ".join(self._problems)
+            )
         # A plot that was not drawn (the example failed) must not be copied.
         for name, plot in self._plots.items():
             result = self._results.get(name)
@@ -309,16 +322,20 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         return on_result
 
     def _result(self, info: LayerInfo) -> _examples.ExampleResult | None:
-        if info.name not in self._results and self._runner is not None:
-            if info.name in self._jobs:
-                self._results[info.name] = self._runner.result(info.name)
+        if info.name not in self._results and self._runner and info.name in self._jobs:
+            self._results[info.name] = self._runner.result(info.name)
         result = self._results.get(info.name)
         if result is not None and result.failure is not None:
-            log.warning(
+            self._problem(
                 f"the example of layer {info.name!r} (plugin {info.namespace!r}, distribution "
                 f"{info.distribution} {info.version}) failed: {result.failure}"
             )
         return result
+
+    def _problem(self, message: str) -> None:
+        """A failed example or plugin: shown on its page; fails the build only when strict."""
+        self._problems.append(message)
+        log.info(f"{message} (shown on its page)")
 
     def _close(self) -> None:
         if self._runner is not None:
@@ -326,7 +343,8 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             ran = len(self._runner.jobs)
             log.info(
                 f"examples: {len(self._layers) - ran} cached, {ran} run "
-                f"({self._runner.workers_started} worker process(es), "
+                f"({self._runner.workers_started} worker process(es) started in "
+                f"{self._runner.startup_seconds:.1f} s; "
                 f"{time.monotonic() - self._started:.1f} s since the build started)"
             )
             self._runner = None
@@ -400,10 +418,15 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            log.info(f"no conformance results at {path}; run `layer-registry check --json`")
+            log.info(
+                f"no conformance results at {path} "
+                f"(`layer-registry check --json > {self.config.conformance}` writes them)"
+            )
             return
         except (OSError, ValueError) as exc:
-            raise PluginError(f"layer-registry: cannot read conformance results {path}: {exc}")
+            raise PluginError(
+                f"layer-registry: cannot read conformance results {path}: {exc}"
+            ) from exc
         rows: Sequence[Any] = data.get("results", []) if isinstance(data, dict) else data
         for row in rows:
             if isinstance(row, dict) and "layer" in row:

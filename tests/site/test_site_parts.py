@@ -1,0 +1,180 @@
+"""The site's parts without a build: docstring examples, generated code, pages, the CLI page."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from layer_registry import LayerInfo
+from layer_registry._examples import BlockResult
+from layer_registry._examples import ExampleCache
+from layer_registry._examples import ExampleResult
+from layer_registry._examples import docstring_examples
+from layer_registry._examples import example_code
+from layer_registry._examples import plottable
+from layer_registry._mkdocs import pages
+
+
+def info(**fields) -> LayerInfo:
+    defaults = dict(
+        name="acme>Gated", namespace="acme", class_name="Gated", distribution="acme-layers",
+        version="1.0", summary="A gate.", example={"units": 3}, input_shape=(4, 5),
+        import_path="acme_layers.gated:Gated",
+    )
+    return LayerInfo(**{**defaults, **fields})
+
+
+def test_docstring_examples_takes_every_block_of_the_example_section_only():
+    doc = textwrap.dedent(
+        '''
+        A layer.
+
+        ```python
+        print("not an example: before the section")
+        ```
+
+        Args:
+            units: an int.
+
+        Example:
+
+        ```python
+        print(1)
+        ```
+
+        Some prose, then a doctest:
+
+        >>> x = 2
+        >>> print(x)
+        2
+
+            ```py
+            print("indented")
+            ```
+
+        ```text
+        not python
+        ```
+
+        Input shape:
+            (batch, features)
+        '''
+    )
+    assert docstring_examples(doc) == [
+        'print(1)\n', "x = 2\nprint(x)\n", 'print("indented")\n'
+    ]
+    assert docstring_examples("Examples:\n\n```\nprint(3)\n```\n") == ["print(3)\n"]
+    assert docstring_examples("No examples here.") == []
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        info(),
+        info(input_shape=((4, 5), (4, 2)), input_dtype=("float32", "int32")),
+        info(input_shape=(8, 4), input_dtype="int32", example={"name": "x", "scale": 0.5}),
+        info(input_shape=None),
+    ],
+    ids=["one-input", "two-inputs", "int-input", "no-input-shape"],
+)
+def test_the_generated_example_is_valid_python_that_creates_the_layer_by_name(layer):
+    code = example_code(layer)
+    compile(code, "<example>", "exec")
+    assert f'layer_registry.create("{layer.name}"' in code
+    assert ("y = layer(x)" in code) == (layer.input_shape is not None)
+
+
+def test_only_a_single_2d_float_input_gets_a_plot():
+    assert plottable(info())
+    assert not plottable(info(input_shape=(4, 5, 6)))
+    assert not plottable(info(input_dtype="int32"))
+    assert not plottable(info(input_shape=((4, 5), (4, 5))))
+    assert not plottable(info(input_shape=None))
+
+
+def test_cached_results_round_trip_and_transient_ones_are_not_kept(tmp_path: Path):
+    cache = ExampleCache(tmp_path)
+    result = ExampleResult("acme>Gated", "k1", blocks=[BlockResult("b", "print(1)", "1\n")])
+    cache.put(result)
+    assert cache.get("k1") == result
+    cache.put(ExampleResult("acme>Gated", "k2", error="timed out", transient=True))
+    assert cache.get("k2") is None
+    (tmp_path / "k3.json").write_text("{not json")
+    assert cache.get("k3") is None
+    assert ExampleCache(None).get("k1") is None
+
+
+def test_a_result_names_its_first_failure():
+    ok = ExampleResult("a>B", "k", blocks=[BlockResult("The generated example", "", "")])
+    assert ok.failure is None
+    block = BlockResult("Docstring example 1", "", "", "Traceback", "KeyError: 'x'")
+    failed = ExampleResult("a>B", "k", blocks=[block])
+    assert failed.failure == "Docstring example 1 raised KeyError: 'x'"
+
+
+def test_the_results_section_shows_output_weights_config_plot_and_conformance():
+    result = ExampleResult(
+        "acme>Gated",
+        "k",
+        blocks=[
+            BlockResult("The generated example", "print('x')", "output shape: (4, 3)\n"),
+            BlockResult("Docstring example 1", "raise KeyError", "", "Traceback ...", "KeyError"),
+        ],
+        weights=[{"name": "gated/kernel", "shape": [5, 3], "dtype": "float32",
+                  "trainable": True, "initializer": "ones"}],
+        config='{"units": 3}',
+        plot=True,
+    )
+    rows = [{"layer": "acme>Gated", "check": "saving", "status": "fail",
+             "reason": "weights | lost", "seconds": 1.5}]
+    markdown = pages.results_section(info(), result, plot="Gated.png", conformance=rows)
+    assert "output shape: (4, 3)" in markdown
+    assert '!!! failure "Docstring example 1 raised an error"' in markdown
+    assert "| `gated/kernel` | `(5, 3)` | float32 | yes | `ones` |" in markdown
+    assert "![Response" in markdown and "(Gated.png)" in markdown
+    assert '{"units": 3}' in markdown
+    assert "| `saving` | **FAIL** | weights \\| lost | 1.50 |" in markdown
+
+
+def test_a_fenced_block_is_never_closed_by_its_content():
+    block = pages.fenced("a\n```\nb", "text")
+    assert block.startswith("````text\n") and block.endswith("\n````\n")
+
+
+def test_the_layer_page_names_the_layer_and_asks_mkdocstrings_for_its_class():
+    page = pages.layer_page(info(aliases=("OldGated",)), unique_class_name=True)
+    assert page.startswith("# Gated\n")
+    assert 'layer_registry.create("acme>Gated", units=3)' in page
+    assert "`acme>OldGated`" in page
+    assert "::: acme_layers.gated.Gated" in page
+    assert pages.RESULTS_MARKER in page
+    assert "::: " not in pages.layer_page(info(), unique_class_name=False, api=False)
+
+
+def test_the_cli_reference_documents_every_command_and_option():
+    from layer_registry._cli import cli
+    from layer_registry._cli_docs import docs_group
+    from layer_registry._mkdocs.cli_reference import cli_reference
+
+    if "docs" not in cli.commands:
+        cli.add_command(docs_group)
+    page = cli_reference(cli, "layer-registry")
+    for name in cli.commands:
+        assert f"## `layer-registry {name}`" in page
+    assert "### `layer-registry docs build`" in page
+    assert "`-o, --output DIR`" in page
+    assert "`--plugin NS`" in page
+
+
+def test_the_default_site_config_is_a_valid_mkdocs_config(tmp_path: Path):
+    from mkdocs.config import load_config
+
+    from layer_registry._cli_docs import write_default_config
+
+    path = write_default_config(tmp_path, ["acme"])
+    config = load_config(str(path), site_dir=str(tmp_path / "out"))
+    assert config.site_name == "Layers of acme"
+    assert "layer-registry" in config.plugins and "mkdocstrings" in config.plugins
+    assert (tmp_path / "docs" / "index.md").exists()
