@@ -58,7 +58,8 @@ def cli() -> None:
     """Find, inspect and use the custom Keras layers installed as plugins.
 
     Layers are named NAMESPACE>ClassName (examples>CustomLinear); a class name alone works
-    when one plugin has it. Environment: LAYER_REGISTRY_DISABLE=ns1,ns2 blocks plugins,
+    when one plugin has it. Quote full names in a shell, where > redirects:
+    layer-registry show 'examples>CustomLinear'. Environment: LAYER_REGISTRY_DISABLE=ns1,ns2 blocks plugins,
     LAYER_REGISTRY_ONLY=ns1,ns2 loads only those, LAYER_REGISTRY_STRICT=1 fails on the first
     broken plugin.
     """
@@ -258,6 +259,7 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
 
 def _add_commands() -> None:
     # Commands living in their own modules, one concern each.
+    from layer_registry._cli_check import check_command
     from layer_registry._cli_docs import docs_group
     from layer_registry._cli_models import build_command
     from layer_registry._cli_models import requirements_command
@@ -265,6 +267,7 @@ def _add_commands() -> None:
     cli.add_command(build_command)
     cli.add_command(requirements_command)
     cli.add_command(docs_group)
+    cli.add_command(check_command)
 
 
 _add_commands()

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 import click
 
-from layer_registry.testing._results import CHECKS, GATEKEEPERS, CheckResult
+from layer_registry.testing._results import CHECKS
+from layer_registry.testing._results import GATEKEEPERS
+from layer_registry.testing._results import CheckResult
 
 # Twelve columns must fit a terminal: each check gets a short heading, explained below the table.
 _HEADINGS = {
@@ -54,7 +56,11 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     checks after it are skipped. Exit status 1 when a check fails.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn
+    from rich.progress import MofNCompleteColumn
+    from rich.progress import Progress
+    from rich.progress import TextColumn
+    from rich.progress import TimeElapsedColumn
 
     from layer_registry.testing._runner import Runner
     from layer_registry.testing._subject import subjects_for
@@ -133,13 +139,17 @@ def _print_report(
     for result in notes:
         label = labels.get(_kind(result), "[dim]SKIP[/] ")
         console.print(f"{label} {escape(result.layer)} {result.check}: {escape(result.reason)}")
-    counts = {status: sum(r.status == status for r in results) for status in ("pass", "fail", "skip", "xfail")}
+    counts = {
+        status: sum(r.status == status for r in results)
+        for status in ("pass", "fail", "skip", "xfail")
+    }
     console.print()
     colour = "red" if counts["fail"] else "green"
     console.print(
         f"[bold {colour}]{layers} layer{'s' if layers != 1 else ''}, {len(checks)} "
-        f"check{'s' if len(checks) != 1 else ''}: {counts['pass']} passed, {counts['fail']} failed, "
-        f"{counts['skip']} skipped, {counts['xfail']} expected failures in {elapsed:.1f} s[/]"
+        f"check{'s' if len(checks) != 1 else ''}: {counts['pass']} passed, "
+        f"{counts['fail']} failed, {counts['skip']} skipped, {counts['xfail']} expected failures "
+        f"in {elapsed:.1f} s[/]"
     )
 
 

@@ -7,9 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import keras
-
 import broken_layers
+import keras
 from processes import environment
 
 HERE = Path(__file__).resolve().parent
@@ -40,8 +39,7 @@ KERAS_LAYERS = [
 """Keras's own layers with example arguments: the kit must raise no false alarm on them."""
 
 BROKEN_LAYERS = [
-    {"layer": cls, "example": {"units": 4}, "input_shape": (8, 3)}
-    for cls in broken_layers.EXPECTED
+    {"layer": cls, "example": {"units": 4}, "input_shape": (8, 3)} for cls in broken_layers.EXPECTED
 ]
 
 TUTORIAL_PLUGIN = '''

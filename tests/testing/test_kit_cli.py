@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import json
 
+from processes import run_python
+
 from layer_registry._cli_check import _print_report
 from layer_registry.testing import CheckResult
+
+
+def test_the_kit_and_the_command_need_neither_pytest_nor_keras_to_import():
+    # pytest is a test extra, not a dependency: `layer-registry check` must work without it.
+    finished = run_python(
+        "import sys, layer_registry.testing, layer_registry._cli_check\n"
+        "print(sorted(m for m in ('pytest', 'keras', 'tensorflow') if m in sys.modules))"
+    )
+    assert finished.stdout.strip() == "[]", finished.stderr
 
 
 def test_json_lists_every_result_and_exit_status_0(run_cli_in_process):

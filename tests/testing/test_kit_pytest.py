@@ -8,11 +8,10 @@ import sys
 import textwrap
 
 from kit_support import HERE
-
 from processes import environment
 from processes import run_python
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import broken_layers
 from layer_registry.testing import parametrize_with_checks
 
@@ -35,7 +34,7 @@ def test_examples(layer, check):
 )
 def test_broken(layer, check):
     check(layer)
-'''
+"""
 
 
 def _plugin_option() -> list[str]:

@@ -11,7 +11,7 @@ def test_conformance(layer, check):
 Importing this package is cheap; Keras is imported when a check runs.
 """
 
-from layer_registry.testing._pytest_plugin import parametrize_with_checks
+from layer_registry.testing._parametrize import parametrize_with_checks
 from layer_registry.testing._results import CHECKS
 from layer_registry.testing._results import CheckResult
 from layer_registry.testing._runner import check_layer

@@ -14,21 +14,21 @@ import math
 import re
 import sys
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layer_registry.testing._subject import (
-    Subject,
-    call_args,
-    difference,
-    dtype_name,
-    flatten,
-    is_float,
-    model_inputs,
-    numpy,
-)
+from layer_registry.testing._subject import Subject
+from layer_registry.testing._subject import call_args
+from layer_registry.testing._subject import difference
+from layer_registry.testing._subject import dtype_name
+from layer_registry.testing._subject import flatten
+from layer_registry.testing._subject import is_float
+from layer_registry.testing._subject import model_inputs
+from layer_registry.testing._subject import numpy
 
 
 class CheckFailed(Exception):
@@ -48,6 +48,7 @@ _NUMERIC_TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # TensorFlow's op errors: "{{function_node __wrapped__...}} <message> [Op:MatMul] name: ".
 _TF_WRAPPING = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](\s*name:.*)?$")
+_CAUSE = "Exception encountered:"
 _NOISE = (
     "Exception encountered when calling",
     "Arguments received by",
@@ -62,7 +63,10 @@ def describe_error(exc: BaseException, limit: int = 400) -> str:
     lines = [_TF_WRAPPING.sub("", _ANSI.sub("", line)).strip() for line in str(exc).splitlines()]
     meaningful = [line for line in lines if line and not line.startswith(_NOISE)]
     message = meaningful[0] if meaningful else ""
-    if message.startswith("File ") and len(meaningful) > 1:
+    causes = [line for line in meaningful[1:] if line.startswith(_CAUSE)]
+    if causes:  # Keras's deserialization errors nest the root cause on their last such line
+        message = f"{causes[-1].removeprefix(_CAUSE).strip()} (from: {message})"
+    elif message.startswith("File ") and len(meaningful) > 1:
         message = meaningful[-1]
     elif message.endswith(":") and len(meaningful) > 1:
         message = f"{message} {meaningful[1]}"
@@ -101,8 +105,22 @@ def check_docstring(subject: Subject) -> str | None:
     doc = vars(subject.cls).get("__doc__")
     text = inspect.cleandoc(doc) if isinstance(doc, str) else ""
     if not text.strip():
+        inherited = next(
+            (
+                f"{base.__module__}.{base.__qualname__}"
+                for base in subject.cls.__mro__[1:]
+                if (vars(base).get("__doc__") or "").strip() and base.__module__ != "builtins"
+            ),
+            None,
+        )
+        what = (
+            f"the class has no docstring of its own (help() shows {inherited}'s, but the registry "
+            "reads the class's own)"
+            if inherited and not inherited.startswith("keras.src.layers.layer.")
+            else "the class has no docstring"
+        )
         raise CheckFailed(
-            "the class has no docstring: its first line is the layer's summary on the site and in "
+            f"{what}: its first line is the layer's summary on the site and in "
             "`layer-registry list`; add a docstring with a one-line summary"
         )
     if not _EXAMPLE_SECTION.search(text):
@@ -184,7 +202,8 @@ def check_call(subject: Subject) -> str | None:
         symbolic = flatten(subject.call(subject.make(), subject.symbolic_inputs()))
     except Exception as exc:
         raise CheckFailed(
-            f"a symbolic call on keras.Input (as in a functional model) raised {describe_error(exc)}"
+            "a symbolic call on keras.Input (as in a functional model) raised "
+            + describe_error(exc)
         ) from exc
     symbolic_shapes = [tuple(t.shape) for t in symbolic]
     if not _shapes_match(symbolic_shapes, eager_shapes):
@@ -327,7 +346,8 @@ def check_config_roundtrip(subject: Subject) -> str | None:
         plural = len(missing) > 1
         raise CheckFailed(
             f"get_config() leaves out the constructor argument{'s' if plural else ''} {names}: "
-            f"from_config would rebuild the layer with {'their defaults' if plural else 'its default'}; "
+            "from_config would rebuild the layer with "
+            f"{'their defaults' if plural else 'its default'}; "
             f"add {'them' if plural else 'it'} to the dict get_config returns"
         )
     try:
@@ -343,7 +363,13 @@ def check_config_roundtrip(subject: Subject) -> str | None:
     try:
         clone = type(layer).from_config(config)
     except Exception as exc:
-        raise CheckFailed(f"from_config(get_config()) raised {describe_error(exc)}") from exc
+        reason = f"from_config(get_config()) raised {describe_error(exc)}"
+        if "unexpected keyword argument" in str(exc):
+            reason += (
+                "; __init__ must accept **kwargs and pass them to super().__init__ (Keras's "
+                "config holds name, trainable and dtype)"
+            )
+        raise CheckFailed(reason) from exc
     changed = _config_difference(config, clone.get_config())
     if changed:
         raise CheckFailed(f"from_config(get_config()) gives a different config: {changed}")
@@ -389,8 +415,10 @@ def _config_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> s
             return f"{key!r} appears"
         first, second = before[key], after[key]
         try:
-            equal = bool(np.array_equal(first, second)) if isinstance(first, np.ndarray) else (
-                first == second
+            equal = (
+                bool(np.array_equal(first, second))
+                if isinstance(first, np.ndarray)
+                else (first == second)
             )
         except Exception:
             equal = repr(first) == repr(second)
@@ -419,7 +447,9 @@ def check_serialization(subject: Subject) -> str | None:
         restored = keras.saving.deserialize_keras_object(json.loads(json.dumps(data)))
     except Exception as exc:
         hint = (
-            "" if subject.registered else "; register the class with Keras "
+            ""
+            if subject.registered
+            else "; register the class with Keras "
             "(keras.saving.register_keras_serializable) or publish it in a layer-registry plugin"
         )
         raise CheckFailed(
@@ -429,7 +459,8 @@ def check_serialization(subject: Subject) -> str | None:
     if type(restored) is not type(layer):
         raise CheckFailed(
             f"{written!r} deserializes to {type(restored).__module__}."
-            f"{type(restored).__qualname__}, not {type(layer).__module__}.{type(layer).__qualname__}"
+            f"{type(restored).__qualname__}, not "
+            f"{type(layer).__module__}.{type(layer).__qualname__}"
         )
     return None
 
@@ -701,7 +732,6 @@ def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
 
 def check_distributed(subject: Subject, strategy: Any) -> str | None:
     """One ``fit`` step under MirroredStrategy over two CPU replicas leaves them in agreement."""
-    import keras
     import numpy as np
 
     replicas = int(strategy.num_replicas_in_sync)
@@ -775,7 +805,9 @@ def check_backend_portable(subject: Subject, artifacts: Artifacts) -> str | None
             f"TensorFlow {len(weights)}"
         )
     layer.set_weights(weights)
-    changed = difference(expected, numpy(flatten(subject.call(layer, inputs))), **_NUMERIC_TOLERANCE)
+    changed = difference(
+        expected, numpy(flatten(subject.call(layer, inputs))), **_NUMERIC_TOLERANCE
+    )
     if changed:
         raise CheckFailed(
             f"with the same weights, its outputs under JAX differ from TensorFlow's ({changed})"

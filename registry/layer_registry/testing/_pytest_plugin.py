@@ -1,92 +1,24 @@
-"""pytest integration: ``parametrize_with_checks`` and the ``--layer-registry-check`` option.
+"""The pytest plugin ``layer_registry``: the ``--layer-registry-check`` option.
 
-Installed as the pytest plugin ``layer_registry`` (entry point group ``pytest11``), so it is
-imported whenever pytest starts: it imports nothing heavier than pytest until an option or a
-decorator asks for layers.
+Installed through the entry point group ``pytest11``, so it is imported whenever pytest starts:
+it imports nothing heavier than pytest until the option asks for layers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
+from layer_registry.testing._parametrize import report
+
 if TYPE_CHECKING:
-    from layer_registry.testing._results import CheckResult
     from layer_registry.testing._runner import Runner
 
 _OPTION = "--layer-registry-check"
-
-
-def parametrize_with_checks(
-    *layers: Any,
-    checks: Iterable[str] | str | None = None,
-    expected_failures: Mapping[str, str] | None = None,
-) -> pytest.MarkDecorator:
-    """A ``pytest.mark.parametrize`` with one test per (layer, check).
-
-    ```python
-    @parametrize_with_checks("acme")
-    def test_conformance(layer, check):
-        check(layer)
-    ```
-
-    Test ids read ``acme>Widget-saving``, so ``pytest -k saving`` selects a check. The checks
-    that need a fresh Python process run for every layer of the decorator at once, when the
-    first of them runs.
-
-    Args:
-        *layers: plugin namespaces, layer names or registered classes (a list works too);
-            every installed layer when none is given.
-        checks: only these checks (all by default).
-        expected_failures: ``{check: reason}`` expected to fail for every layer given by name
-            (a class's own ``layer_registry_expected_failures`` also counts).
-    """
-    from layer_registry.testing._runner import Runner
-    from layer_registry.testing._subject import subjects_for
-
-    targets: list[Any] = []
-    for layer in layers:
-        targets.extend(layer if isinstance(layer, (list, tuple)) else [layer])
-    runner = Runner(subjects_for(targets or None, expected_failures=expected_failures), checks)
-    return pytest.mark.parametrize(
-        ("layer", "check"),
-        [
-            pytest.param(label, _Check(runner, check), id=f"{label}-{check}")
-            for label in runner.subjects
-            for check in runner.checks
-        ],
-    )
-
-
-class _Check:
-    """The ``check`` parameter: call it with the layer to run that check on it."""
-
-    def __init__(self, runner: Runner, name: str) -> None:
-        self.runner = runner
-        self.name = name
-
-    def __call__(self, layer: str) -> None:
-        report(self.runner.result(layer, self.name))
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-def report(result: CheckResult) -> None:
-    """Turn a result into pytest's outcome: pass, fail, skip or xfail, with the reason."""
-    if result.status == "fail":
-        pytest.fail(f"{result.layer} {result.check}: {result.reason}", pytrace=False)
-    if result.status == "skip":
-        pytest.skip(result.reason)
-    if result.status == "xfail":
-        pytest.xfail(result.reason)
-
-
-# -- the plugin -------------------------------------------------------------------------------------
-
-_RUNNER = pytest.StashKey["Runner"]()
+_RUNNER: pytest.StashKey[Runner] = pytest.StashKey()
+_SHARED: pytest.StashKey[str] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -129,10 +61,36 @@ def pytest_collection_modifyitems(
     items.extend(checks)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and workerinput.get("layer_registry_shared"):
+        from pathlib import Path
+
+        from layer_registry.testing import _runner
+
+        _runner.SHARED_FOLDER = Path(workerinput["layer_registry_shared"])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Give every pytest-xdist worker the folder in which they share fresh-process results."""
+    import tempfile
+
+    config = node.config
+    if _SHARED not in config.stash:
+        config.stash[_SHARED] = tempfile.mkdtemp(prefix="layer-registry-check-")
+    node.workerinput["layer_registry_shared"] = config.stash[_SHARED]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     runner = config.stash.get(_RUNNER, None)
     if runner is not None:
         runner.close()
+    shared = config.stash.get(_SHARED, None)
+    if shared is not None:
+        import shutil
+
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 class LayerChecks(pytest.Collector):

@@ -39,7 +39,7 @@ class CheckResult:
     """The outcome of one check on one layer."""
 
     layer: str
-    """The layer's registry name (``periodic>Time2Vec``), or Keras's name for an unregistered class."""
+    """The registry name (``periodic>Time2Vec``), or Keras's name for an unregistered class."""
     check: str
     """One of [`CHECKS`][layer_registry.testing.CHECKS]."""
     status: Status

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import importlib.util
+import json
 import logging
+import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from layer_registry.testing import _checks
-from layer_registry.testing._results import CHECKS, FRESH_PROCESS, GATEKEEPERS, CheckResult
-from layer_registry.testing._subject import Subject, subject_for, subjects_for
+from layer_registry.testing._results import CHECKS
+from layer_registry.testing._results import FRESH_PROCESS
+from layer_registry.testing._results import GATEKEEPERS
+from layer_registry.testing._results import CheckResult
+from layer_registry.testing._subject import Subject
+from layer_registry.testing._subject import subject_for
+from layer_registry.testing._subject import subjects_for
 
 Progress = Callable[[CheckResult], None]
 
@@ -74,9 +87,7 @@ class Runner:
             for result in self._run_fresh(backends):
                 if progress:
                     progress(result)
-        return [
-            self.result(label, check) for label in self.subjects for check in self.checks
-        ]
+        return [self.result(label, check) for label in self.subjects for check in self.checks]
 
     def result(self, layer: str, check: str) -> CheckResult:
         """The result of ``check`` on ``layer``, running it (and what it depends on) if needed."""
@@ -121,12 +132,14 @@ class Runner:
         return None
 
     def _run_fresh(self, backends: Iterable[str]) -> Iterator[CheckResult]:
-        """Run the fresh-process checks of ``backends`` not yet run, one process per backend."""
-        from layer_registry.testing import _subprocess
+        """Run the fresh-process checks of ``backends`` not yet run, one process per backend.
 
-        batches = []
+        Under pytest-xdist, the workers of a run share each batch: the first to need it runs it
+        and the others read its results (see ``_shared_batch``).
+        """
+        plans: list[tuple[str, list[tuple[Subject, tuple[str, ...]]]]] = []
         for backend in backends:
-            items = []
+            plan = []
             for subject in self.subjects.values():
                 checks = []
                 for check in self.checks:
@@ -139,25 +152,54 @@ class Runner:
                     else:
                         checks.append(check)
                 if checks:
-                    artifacts = self._artifacts.get(subject.label, (None, 0.0))[0]
-                    items.append(_subprocess.Item(subject.portable(), tuple(checks), artifacts))
-            if items:
-                batches.append(
-                    _subprocess.Batch(
-                        backend, items, timeout=self.timeout or _subprocess.DEFAULT_TIMEOUT
-                    )
-                )
-        for result in _subprocess.run_batches(batches):
-            subject = self.subjects[result.layer]
-            if result.check == "saving" and subject.label in self._artifacts:
-                # Making the model to save is part of the saving check's time.
-                seconds = result.seconds + self._artifacts[subject.label][1]
-                result = CheckResult(result.layer, result.check, result.status, result.reason, seconds)
+                    plan.append((subject, tuple(checks)))
+            if plan:
+                plans.append((backend, plan))
+        shared = _shared_folder()
+        if shared is None:
+            results: Iterable[CheckResult] = self._launch(plans)
+        else:
+            results = (r for plan in plans for r in _shared_batch(shared, plan, self._launch))
+        for result in results:
             self._raw[(result.layer, result.check)] = result
-            yield _expect(subject, result)
+            yield _expect(self.subjects[result.layer], result)
+
+    def _launch(
+        self, plans: list[tuple[str, list[tuple[Subject, tuple[str, ...]]]]]
+    ) -> Iterator[CheckResult]:
+        """Raw results of the planned checks: made here when their model cannot be, else by
+        one fresh process per backend, all running at once."""
+        from layer_registry.testing import _subprocess
+
+        batches = []
+        for backend, plan in plans:
+            items = []
+            for subject, checks in plan:
+                artifacts = None
+                if {"saving", "backend_portable"} & set(checks):
+                    prepared, seconds = self._prepare(subject)
+                    if isinstance(prepared, CheckResult):
+                        for check in checks:
+                            yield CheckResult(
+                                subject.label, check, "fail", prepared.reason, seconds
+                            )
+                        continue
+                    artifacts = prepared
+                items.append(_subprocess.Item(subject.portable(), checks, artifacts))
+            if items:
+                timeout = self.timeout or _subprocess.DEFAULT_TIMEOUT
+                batches.append(_subprocess.Batch(backend, items, timeout=timeout))
+        for result in _subprocess.run_batches(batches):
+            if result.check == "saving" and result.layer in self._artifacts:
+                # Making the model to save is part of the saving check's time.
+                seconds = result.seconds + self._artifacts[result.layer][1]
+                result = CheckResult(
+                    result.layer, result.check, result.status, result.reason, seconds
+                )
+            yield result
 
     def _before_fresh(self, subject: Subject, check: str) -> CheckResult | None:
-        """A result decided in this process (gatekeeper, missing JAX, no artifacts), or None."""
+        """A result decided without a fresh process (gatekeeper, not importable, no JAX)."""
         gate = self._gate(subject, check)
         if gate:
             return CheckResult(subject.label, check, "skip", f"skipped: {gate} failed")
@@ -177,10 +219,6 @@ class Runner:
                 "skipped: JAX is not installed (pip install jax), so the layer could not be "
                 "tried under the JAX backend",
             )
-        if check in ("saving", "backend_portable"):
-            prepared, seconds = self._prepare(subject)
-            if isinstance(prepared, CheckResult):
-                return CheckResult(subject.label, check, "fail", prepared.reason, seconds)
         return None
 
     def _prepare(self, subject: Subject) -> tuple[_checks.Artifacts | CheckResult, float]:
@@ -205,6 +243,53 @@ class Runner:
                 )
             self._artifacts[subject.label] = (prepared, time.perf_counter() - started)
         return self._artifacts[subject.label]
+
+
+SHARED_FOLDER: Path | None = None
+"""Where the pytest-xdist workers of a run share fresh-process results (set by the plugin)."""
+
+
+def _shared_folder() -> Path | None:
+    """The folder to share batches through, or None (not under xdist, or on Windows)."""
+    return SHARED_FOLDER if SHARED_FOLDER is not None and sys.platform != "win32" else None
+
+
+def _shared_batch(
+    folder: Path,
+    plan: tuple[str, list[tuple[Subject, tuple[str, ...]]]],
+    launch: Callable[[list[Any]], Iterator[CheckResult]],
+) -> list[CheckResult]:
+    """The raw results of one backend's batch, run by whichever worker asks first.
+
+    Every worker collects the same layers, so they all plan the same batches; a file lock
+    makes the others wait for the first and then read what it wrote.
+    """
+    import fcntl
+
+    backend, items = plan
+    # Whatever changes what a fresh process does is part of the key: the layers and checks,
+    # the import path and the variables layer-registry, Keras and the backends read.
+    environment = sorted(
+        (name, value)
+        for name, value in os.environ.items()
+        if name.startswith(("LAYER_REGISTRY_", "KERAS_", "TF_", "JAX_", "XLA_"))
+    )
+    key = hashlib.sha256(
+        repr(
+            (backend, [(s.portable(), checks) for s, checks in items], sys.path, environment)
+        ).encode()
+    ).hexdigest()[:24]
+    stored = folder / f"{key}.json"
+    with (folder / f"{key}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if stored.exists():
+                return [CheckResult(**fields) for fields in json.loads(stored.read_text())]
+            results = list(launch([plan]))
+            stored.write_text(json.dumps([dataclasses.asdict(r) for r in results]))
+            return results
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def jax_installed() -> bool:
@@ -234,7 +319,11 @@ def _expect(subject: Subject, raw: CheckResult) -> CheckResult:
         return raw
     if raw.status == "fail":
         return CheckResult(
-            raw.layer, raw.check, "xfail", f"expected failure: {declared} ({raw.reason})", raw.seconds
+            raw.layer,
+            raw.check,
+            "xfail",
+            f"expected failure: {declared} ({raw.reason})",
+            raw.seconds,
         )
     return CheckResult(
         raw.layer,
@@ -283,7 +372,8 @@ def run_checks(
             [`check_layer`][layer_registry.testing.check_layer]'s keyword arguments with the class
             under ``"layer"``; every installed layer when omitted.
         checks: the names of the checks to run (see [`CHECKS`][layer_registry.testing.CHECKS]);
-            all by default. The gatekeepers run anyway, unreported, when a selected check needs them.
+            all by default. The gatekeepers run anyway, unreported, when a selected check needs
+            them.
         expected_failures: ``{check: reason}`` declared for every layer given by name.
         progress: called with each result as it is known.
 

@@ -10,9 +10,13 @@ import importlib
 import importlib.metadata
 import inspect
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
 
 from layer_registry._errors import PluginError
 from layer_registry.testing._results import CHECKS
@@ -134,7 +138,7 @@ class Subject:
                 arrays.append(rng.standard_normal(size=shape).astype(dtype))
         return arrays
 
-    def symbolic_inputs(self, batch: int | None | bool = True) -> list[Any]:
+    def symbolic_inputs(self, batch: int | bool | None = True) -> list[Any]:
         """``keras.Input`` tensors: with the example's batch size, or ``batch=None``."""
         import keras
 
@@ -160,7 +164,7 @@ class Subject:
             result = layer.compute_output_shape(list(shapes))
         return flatten_shapes(result)
 
-    def model(self, layer: Any, batch: int | None | bool = True) -> Any:
+    def model(self, layer: Any, batch: int | bool | None = True) -> Any:
         """A functional model whose only layer is ``layer``."""
         import keras
 
@@ -211,9 +215,7 @@ def flatten(outputs: Any) -> list[Any]:
 
 def flatten_shapes(shapes: Any) -> list[Shape]:
     """A shape or a nested structure of shapes as a flat list of shapes."""
-    if isinstance(shapes, (tuple, list)) and all(
-        d is None or isinstance(d, int) for d in shapes
-    ):
+    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
         return [tuple(shapes)]
     if isinstance(shapes, Mapping):
         shapes = list(shapes.values())

@@ -21,7 +21,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,14 +101,17 @@ class Batch:
                     },
                     handle,
                 )
-            with (Path(folder) / "stderr.txt").open("w+b") as stderr, subprocess.Popen(
-                [sys.executable, "-c", _CHILD_CODE, str(job)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=self.environment(),
-                text=True,
-            ) as process:
+            with (
+                (Path(folder) / "stderr.txt").open("w+b") as stderr,
+                subprocess.Popen(
+                    [sys.executable, "-c", _CHILD_CODE, str(job)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    env=self.environment(),
+                    text=True,
+                ) as process,
+            ):
                 running: tuple[str, str] | None = None
                 started = 0.0
                 timed_out = False
@@ -134,9 +140,14 @@ class Batch:
         if running is not None and running[0] in by_label:
             layer, check = running
             if timed_out:
-                reason = f"the fresh process ran this check for over {self.timeout:.0f} s and was stopped"
+                reason = (
+                    f"the fresh process ran this check for over {self.timeout:.0f} s and was "
+                    "stopped"
+                )
             else:
-                reason = f"the fresh process died (exit status {process.returncode}) during this check"
+                reason = (
+                    f"the fresh process died (exit status {process.returncode}) during this check"
+                )
             emit(
                 CheckResult(
                     layer, check, "fail", _with_tail(reason, tail), time.perf_counter() - started
@@ -145,7 +156,10 @@ class Batch:
             done.add((by_label[layer], check))
         elif not done:
             # Died before any check: nothing will go better in another process.
-            reason = f"the fresh {self.backend} process failed to start (exit status {process.returncode})"
+            reason = (
+                f"the fresh {self.backend} process failed to start "
+                f"(exit status {process.returncode})"
+            )
             for item, check in pending:
                 emit(CheckResult(item.subject["label"], check, "fail", _with_tail(reason, tail)))
             return set()
@@ -274,7 +288,9 @@ def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
     except Exception as exc:
         reason = f"the layer cannot be imported in a fresh process: {_checks.describe_error(exc)}"
         for check in item.checks:
-            send(event="result", result=dataclasses.asdict(CheckResult(label, check, "fail", reason)))
+            send(
+                event="result", result=dataclasses.asdict(CheckResult(label, check, "fail", reason))
+            )
         return
     for check in item.checks:
         send(event="start", layer=label, check=check)
