@@ -1,6 +1,7 @@
 """Set up a virtual environment and run the project's jobs; needs only Python 3.11+ and pip.
 
-    python3 dev.py site    install everything into .venv and build the documentation site
+    python3 dev.py site    install everything into .venv, run the conformance checks and build
+                           the documentation site into build/site
     python3 dev.py test    install everything into .venv and run the whole test suite
 
 Extra arguments after ``test`` go to pytest (``python3 dev.py test -k saving``).
@@ -49,11 +50,17 @@ def run(*command: str) -> int:
 
 
 def site() -> int:
-    """The main job: list the installed layers, then build the site into build/site."""
+    """The main job: list the installed layers, check them, build the site into build/site."""
     setup()
     status = run("layer-registry", "list")
     if status:
         return status
+    # The conformance results appear on each layer's page; a failing check is shown there, it
+    # does not stop the site.
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / "conformance.json", "w") as results:
+        subprocess.run([str(BIN / "layer-registry"), "check", "--json"], cwd=ROOT,
+                       stdout=results, check=False)
     # mkdocs.yml builds strictly; a broken third-party example shows on its page instead of
     # failing the whole site (`layer-registry docs build --strict` makes it fatal).
     return run("layer-registry", "docs", "build")
