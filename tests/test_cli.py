@@ -88,3 +88,9 @@ def test_help_describes_every_command():
     assert result.returncode == 0
     for command in ("list", "show", "plugins"):
         assert command in result.stdout
+
+
+def test_an_unknown_plugin_namespace_is_an_error_not_an_empty_list():
+    result = run_cli("list", "--plugin", "nope")
+    assert result.returncode == 2
+    assert "no plugin with namespace 'nope' is installed" in result.stderr

@@ -51,3 +51,14 @@ def test_a_saved_model_loads_in_another_process_with_plain_keras_after_load(tmp_
     unaided = run_python(LOAD.format(prelude="", **paths))
     assert unaided.returncode != 0
     assert "Could not locate class 'CustomNonLinear'" in unaided.stderr
+
+
+def test_environment_filters_set_after_import_still_apply():
+    result = run_python(
+        "import os, json, layer_registry\n"
+        "os.environ['LAYER_REGISTRY_DISABLE'] = 'examples'\n"
+        "status = {p.namespace: p.status for p in layer_registry.plugins()}\n"
+        "print(json.dumps(status['examples']))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "blocked"

@@ -166,3 +166,35 @@ def test_create_after_a_warm_listing_loads_the_plugin(env):
     result = run_python(code, pythonpath=[plugins], env=variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3"
+
+
+def test_show_and_info_by_full_name_need_no_tensorflow_when_warm(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
+                 source=plugin_source("Alpha"))
+    names(plugins, variables)
+    code = (
+        "import json, sys, layer_registry\n"
+        "info = layer_registry.info('alpha>Alpha')\n"
+        "try:\n    layer_registry.info('alpha>Nope')\n"
+        "except layer_registry.LayerNotFoundError as e:\n    missing = e.suggestions\n"
+        "print(json.dumps([info.name, missing, 'tensorflow' in sys.modules]))"
+    )
+    result = run_python(code, pythonpath=[plugins], env=variables)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["alpha>Alpha", ["alpha>Alpha"], False]
+
+
+def test_installing_a_missing_dependency_retries_the_failed_plugin(tmp_path):
+    # A folder named like site-packages, as pip's is: installing into it invalidates the cache.
+    packages = tmp_path / "env" / "site-packages"
+    packages.mkdir(parents=True)
+    source = plugin_source("Needy", preamble="import needed_dependency_xyz\n")
+    write_plugin(packages, distribution="beta-layers", namespace="beta", source=source)
+    variables = {"LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
+                 "LAYER_REGISTRY_ONLY": "beta"}
+    assert names(packages, variables)[0] == []
+
+    (packages / "needed_dependency_xyz.py").write_text("")  # pip install needed-dependency-xyz
+
+    assert names(packages, variables)[0] == ["beta>Needy"]

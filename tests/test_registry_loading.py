@@ -112,6 +112,10 @@ REGISTRATION_FAULTS = {
     "bad_shape": ("    register(GoodLayer, input_shape=(0, -1))", "input_shape=(0, -1)"),
     "bad_alias": ("    register(GoodLayer, aliases=['not an identifier'])", "invalid alias"),
     "bad_keyword": ("    register(GoodLayer, exmple={})", "unexpected keyword argument 'exmple'"),
+    "string_tags": ("    register(GoodLayer, tags='time-series')", "give a list of strings"),
+    "string_aliases": ("    register(GoodLayer, aliases='OldName')", "give a list of strings"),
+    "example_not_dict": ("    register(GoodLayer, example=[3])", "give a dict of constructor"),
+    "example_not_json": ("    register(GoodLayer, example={'dtype': object()})", "not JSON data"),
 }
 
 NO_CONFIG = """
@@ -305,3 +309,62 @@ def test_a_plugin_may_not_register_another_plugins_class(site_dir, unique):
     assert status_of(registry, "examples").status == "loaded"
     cls = registry.get("examples>CustomLinear")
     assert keras.saving.get_registered_name(cls) == "examples>CustomLinear"
+
+
+def test_a_hook_without_the_hookimpl_marker_is_reported(site_dir, unique):
+    bad = f"bad_{unique}"
+    source = plugin_source("Plain").replace("@layer_registry.hookimpl\n", "")
+    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
+
+    record = status_of(Registry(only={bad}), bad)
+
+    assert record.status == "failed"
+    assert "without @layer_registry.hookimpl" in record.error
+
+
+def test_a_plugin_may_build_on_another_plugins_layer_while_it_imports(
+    site_dir, unique, monkeypatch
+):
+    base, derived = f"base_{unique}", f"derived_{unique}"
+    write_plugin(site_dir, distribution=f"base-{unique}", namespace=base,
+                 source=plugin_source("Base"))
+    source = (
+        "import layer_registry\n"
+        f"Base = layer_registry.get('{base}>Base')\n"
+        "class Derived(Base):\n"
+        "    'A layer built on another plugin.'\n"
+        "@layer_registry.hookimpl\ndef register_layers(register):\n    register(Derived)\n"
+    )
+    # "aaa-" sorts first: the derived plugin loads first and pulls the base one in.
+    write_plugin(site_dir, distribution=f"aaa-{unique}", namespace=derived, source=source)
+    registry = Registry(only={base, derived})
+    # The plugin looks its base up through the module-level API: point it at this registry.
+    monkeypatch.setattr(layer_registry._api, "default_registry", lambda: registry)
+    monkeypatch.setattr(layer_registry._api, "_resolved", {})
+
+    assert registry.names() == [f"{base}>Base", f"{derived}>Derived"]
+    assert issubclass(registry.get("Derived"), registry.get("Base"))
+    assert status_of(registry, derived).status == "loaded"
+
+
+def test_a_plugin_rebinding_another_plugins_keras_name_is_failed_and_undone(site_dir, unique):
+    victim, thief = f"victim_{unique}", f"thief_{unique}"
+    write_plugin(site_dir, distribution=f"victim-{unique}", namespace=victim,
+                 source=plugin_source("Target"))
+    preamble = (
+        "import keras\n"
+        "class Impostor(keras.layers.Layer):\n    def get_config(self):\n"
+        "        return super().get_config()\n"
+        f"keras.saving.get_custom_objects()['{victim}>Target'] = Impostor\n"
+    )
+    write_plugin(site_dir, distribution=f"zzz-{unique}", namespace=thief,
+                 source=plugin_source("Evil", preamble=preamble))
+    registry = Registry(only={victim, thief})
+
+    target = registry.get(f"{victim}>Target")  # loads the victim first
+    registry.load()
+
+    record = status_of(registry, thief)
+    assert record.status == "failed"
+    assert f"'{victim}>Target'" in record.error and "restored" in record.error
+    assert keras.saving.get_registered_object(f"{victim}>Target") is target

@@ -55,6 +55,11 @@ def installed_key(entry_points: Iterable[Any]) -> str:
     from layer_registry import __version__
 
     digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
+    # Installing or removing anything changes a site-packages folder: a plugin that failed for
+    # want of a dependency is retried once the dependency is installed.
+    for folder in sys.path:
+        if os.path.basename(folder) in {"site-packages", "dist-packages"}:
+            digest.update(f"|{folder}|{_mtime(folder)}".encode())
     for entry_point in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
         dist = entry_point.dist
         # importlib.metadata has no public accessor for the .dist-info folder itself.
@@ -137,7 +142,6 @@ def write(
             "plugins": [asdict(p) for p in plugins],
             "layers": [asdict(layer) for layer in layers],
         },
-        default=str,
     )
     temporary = None
     try:

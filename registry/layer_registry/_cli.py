@@ -66,7 +66,7 @@ def cli() -> None:
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=list))
+    click.echo(json.dumps(data, indent=2))
 
 
 def _console() -> Any:
@@ -248,9 +248,9 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
     from layer_registry._registry import default_registry
     from layer_registry._scaffold import new_plugin
 
-    installed = {p.namespace for p in default_registry()._discover()}
+    registry = default_registry()
     files = new_plugin(name, namespace=namespace, layer=layer, output=output,
-                       installed_namespaces=installed)
+                       is_installed=lambda ns: registry.provider(ns) is not None)
     root = output or Path(name)
     click.echo(f"created {len(files)} files in {root}")
     click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")

@@ -26,8 +26,8 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
     findings: list[Finding] = []
     settings = registry.settings
     stale = _cache.stored_key(settings) not in (None, registry.cache_key())
-    registry.load()
-    records = registry.plugins()  # rewrites a stale or missing metadata cache
+    registry.refresh()  # loads every plugin for real and rewrites the metadata cache
+    records = registry.plugins()
     if _cache.cache_file(settings) is not None:
         if _cache.stored_key(settings) != registry.cache_key():
             findings.append(Finding("", "warning", "cache", f"the metadata cache "
@@ -42,9 +42,11 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
         raise PluginError(
             f"no plugin with namespace {namespace!r} is installed; "
             "see `layer-registry plugins`",
-            namespace=namespace, distribution="", version="",
+            namespace=namespace,
         )
-    builtins = _keras_layer_names()
+    from layer_registry._spec import keras_layer_names
+
+    builtins = keras_layer_names()
     providers: dict[str, list[str]] = {}
     for name in registry.names():
         providers.setdefault(name.split(">", 1)[1], []).append(name)
@@ -91,11 +93,3 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
     return findings
 
 
-def _keras_layer_names() -> set[str]:
-    import keras
-
-    return {
-        name
-        for name, value in vars(keras.layers).items()
-        if isinstance(value, type) and issubclass(value, keras.layers.Layer)
-    }

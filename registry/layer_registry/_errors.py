@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layer_registry._records import PluginInfo
 
 
 def shown(value: object, limit: int = 80) -> str:
@@ -21,11 +25,23 @@ class RegistryError(Exception):
 
 
 class LayerNotFoundError(RegistryError, KeyError):
-    """No registered layer answers to ``name``; ``suggestions`` holds the closest names."""
+    """No registered layer answers to ``name``; ``suggestions`` holds the closest names.
 
-    def __init__(self, name: str, suggestions: Sequence[str] = (), *, message: str | None = None):
+    When the name's plugin is installed but failed to load or is blocked, ``plugin`` is its
+    ``PluginInfo`` (else None): a typo and a broken plugin read differently.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        suggestions: Sequence[str] = (),
+        *,
+        message: str | None = None,
+        plugin: PluginInfo | None = None,
+    ):
         self.name = name
         self.suggestions = tuple(suggestions)
+        self.plugin = plugin
         if message is None:
             message = f"no layer is registered as {shown(name)}"
             if self.suggestions:
@@ -51,9 +67,20 @@ class AmbiguousNameError(LayerNotFoundError):
 
 
 class PluginError(RegistryError):
-    """A plugin failed to load; carries its ``namespace``, ``distribution`` and ``version``."""
+    """A plugin failed to load, or no installed plugin has the namespace asked for.
 
-    def __init__(self, message: str, *, namespace: str, distribution: str, version: str):
+    Carries the ``namespace`` and, when the plugin is installed, its ``distribution`` and
+    ``version`` (None otherwise).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        namespace: str,
+        distribution: str | None = None,
+        version: str | None = None,
+    ):
         self.namespace = namespace
         self.distribution = distribution
         self.version = version

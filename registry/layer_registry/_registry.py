@@ -7,6 +7,7 @@ import difflib
 import fnmatch
 import importlib.metadata
 import inspect
+import json
 import os
 import re
 import sys
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     import pluggy
 
 ENTRY_POINT_GROUP = "layer_registry"
-_NAMESPACE = re.compile(r"[a-z][a-z0-9_]*")
+NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _env_set(variable: str) -> frozenset[str] | None:
@@ -38,7 +39,7 @@ def _env_set(variable: str) -> frozenset[str] | None:
     return frozenset(names) if names else None
 
 
-def _canonical(distribution: str) -> str:
+def canonical_distribution(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
@@ -116,13 +117,12 @@ class Registry:
         disable: Iterable[str] | None = None,
         strict: bool | None = None,
     ) -> None:
-        self._only = frozenset(only) if only is not None else _env_set("LAYER_REGISTRY_ONLY")
-        self._disable = (
-            frozenset(disable) if disable is not None else _env_set("LAYER_REGISTRY_DISABLE")
-        ) or frozenset()
-        self._strict = (
-            strict if strict is not None else os.environ.get("LAYER_REGISTRY_STRICT", "") == "1"
-        )
+        # Filters given here win; the rest come from the environment when discovery first runs,
+        # not at import (a notebook may set them after `import layer_registry`).
+        self._given_only, self._given_disable, self._given_strict = only, disable, strict
+        self._only: frozenset[str] | None = None
+        self._disable: frozenset[str] = frozenset()
+        self._strict = False
         # Reentrant: a plugin's import may itself look a layer up.
         self._lock = threading.RLock()
         self._plugins: list[_Plugin] | None = None
@@ -147,6 +147,17 @@ class Registry:
             return self._plugins
         with self._lock:
             if self._plugins is None:
+                only, disable, strict = self._given_only, self._given_disable, self._given_strict
+                self._only = frozenset(only) if only is not None else _env_set(
+                    "LAYER_REGISTRY_ONLY"
+                )
+                self._disable = frozenset(disable if disable is not None else (
+                    _env_set("LAYER_REGISTRY_DISABLE") or ()
+                ))
+                self._strict = (
+                    strict if strict is not None
+                    else os.environ.get("LAYER_REGISTRY_STRICT", "") == "1"
+                )
                 self._plugins = self._read_entry_points()
             return self._plugins
 
@@ -163,10 +174,10 @@ class Registry:
                 )
             )
         # The first distribution in sorted order keeps a contested namespace.
-        found.sort(key=lambda p: (_canonical(p.distribution), p.namespace))
+        found.sort(key=lambda p: (canonical_distribution(p.distribution), p.namespace))
         owners: dict[str, _Plugin] = {}
         for plugin in found:
-            if not _NAMESPACE.fullmatch(plugin.namespace):
+            if not NAMESPACE_PATTERN.fullmatch(plugin.namespace):
                 plugin.status = "failed"
                 plugin.error = (
                     f"namespace {plugin.namespace!r} is not a lowercase Python identifier; "
@@ -199,24 +210,39 @@ class Registry:
         if self._catalog_ready:
             return
         with self._lock:
-            if self._catalog_ready:
-                return
-            plugins = self._discover()
-            key = self.cache_key()
+            if not self._catalog_ready and not self._adopt_cache():
+                self.refresh()
+
+    def _adopt_cache(self) -> bool:
+        """Take every plugin's metadata from a valid cache, importing nothing; say if it did."""
+        if self._catalog_ready:
+            return True
+        with self._lock:
+            self._discover()
             # Strict mode must see every failure happen, so it never trusts the cache.
-            cached = None if self._strict else _cache.read(key, self.settings)
+            cached = None if self._strict else _cache.read(self.cache_key(), self.settings)
             if cached is not None:
                 self._adopt(*cached)
-            else:
-                self.load()
-                _cache.write(
-                    key, [p.snapshot() for p in plugins], list(self._infos.values()), self.settings
-                )
+                self._catalog_ready = True
+            return self._catalog_ready
+
+    def refresh(self) -> None:
+        """Load every plugin for real and rewrite the metadata cache from what happened."""
+        with self._lock:
+            plugins = self._discover()
+            self.load()
+            _cache.write(
+                self.cache_key(),
+                [p.snapshot() for p in plugins],
+                [self._infos[name] for name in sorted(self._infos)],
+                self.settings,
+            )
             self._catalog_ready = True
 
     @property
     def settings(self) -> str:
         """This registry's filters, as text: each gets its own metadata cache file."""
+        self._discover()
         only = ",".join(sorted(self._only)) if self._only is not None else "*"
         return f"only={only};disable={','.join(sorted(self._disable))}"
 
@@ -276,9 +302,12 @@ class Registry:
 
         pm = self._plugin_manager()
         custom_objects = keras.saving.get_custom_objects()
-        keras_names_before = set(custom_objects)
+        keras_names_before = dict(custom_objects)
         registrations: list[_Registration] = []
+        # A plugin's import may look up another plugin's layer, which loads that one first.
+        outer = self._collecting, self._collecting_for
         self._collecting, self._collecting_for = registrations, plugin
+        plugin.status = "loading"  # a nested load() must not start this one again
         module = None
         try:
             # A plugin printing while it imports must not corrupt a caller's stdout (--json).
@@ -286,6 +315,12 @@ class Registry:
                 module = plugin.entry_point.load()
                 pm.register(module, name=plugin.namespace)
                 pm.check_pending()
+            if not pm.get_hookcallers(module) and callable(getattr(module, "register_layers", None)):
+                raise _InvalidRegistration(
+                    f"{plugin.describe()} defines register_layers without "
+                    "@layer_registry.hookimpl, so it is never called; decorate it"
+                )
+            self._restore_hijacked(plugin, keras_names_before)
             accepted = self._validate(plugin, registrations)
         except (Exception, SystemExit) as exc:
             if module is not None and pm.is_registered(module):
@@ -293,14 +328,41 @@ class Registry:
             self._fail(plugin, exc)
             return 0
         finally:
-            self._collecting = self._collecting_for = None
+            self._collecting, self._collecting_for = outer
         self._commit(plugin, accepted)
         # Names the plugin gave Keras itself, bypassing the registry's checks (doctor shows them).
-        plugin.foreign_names = sorted(
-            set(custom_objects) - keras_names_before - {n for n, c in self._committed.items()
-                                                          if n.startswith(plugin.namespace + ">")}
-        )
+        own = {name for name, cls in self._committed.items()
+               if name.startswith(plugin.namespace + ">")}
+        plugin.foreign_names = sorted(set(custom_objects) - set(keras_names_before) - own)
         return 1
+
+    def _restore_hijacked(self, plugin: _Plugin, before: dict[str, Any]) -> None:
+        """Undo a plugin's rebinding of names Keras already had; fail it for trying.
+
+        Keras lets anyone overwrite a registered name (or re-register a class under another
+        name, changing what is written into saved files); one plugin must not redirect
+        another's layers that way.
+        """
+        import keras
+
+        custom_objects = keras.saving.get_custom_objects()
+        changed = sorted(name for name, obj in before.items() if custom_objects.get(name) is not obj)
+        renamed = sorted(name for cls, name in self._names.items()
+                         if keras.saving.get_registered_name(cls) != name)
+        if not changed and not renamed:
+            return
+        for name in changed:
+            custom_objects[name] = before[name]
+        for name in renamed:
+            cls = self._classes[name]
+            namespace, _, class_name = name.partition(">")
+            keras.saving.register_keras_serializable(package=namespace, name=class_name)(cls)
+        raise _InvalidRegistration(
+            f"{plugin.describe()} rebound names Keras already had: "
+            + ", ".join(map(repr, changed + renamed))
+            + "; the registry restored them. A plugin registers only its own layers, through "
+            "register_layers"
+        )
 
     def _fail(self, plugin: _Plugin, exc: BaseException) -> None:
         plugin.status = "failed"
@@ -336,6 +398,12 @@ class Registry:
                 "register keras.layers.Layer subclasses"
             )
         name = f"{plugin.namespace}>{cls.__name__}"
+        for argument, value in (("aliases", aliases), ("tags", tags)):
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise _InvalidRegistration(
+                    f"{name} was registered with {argument}={value!r}; give a list of strings"
+                )
+        example = _json_example(example, name)
         doc = inspect.cleandoc(cls.__doc__ or "")
         info = LayerInfo(
             name=name,
@@ -346,8 +414,8 @@ class Registry:
             summary=doc.split("\n", 1)[0].strip(),
             tags=tuple(tags),
             aliases=tuple(aliases),
-            example=dict(example or {}),
-            input_shape=_normalise_shape(input_shape, name),
+            example=example,
+            input_shape=normalise_shape(input_shape, name),
             input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
             import_path=f"{cls.__module__}:{cls.__qualname__}",
             signature=_signature(cls),
@@ -465,7 +533,7 @@ class Registry:
             raise LayerNotFoundError(str(name), message=f"{shown(name)} is not a layer name")
         namespace, sep, _ = name.partition(">")
         if sep:
-            if not self._catalog_ready and name not in self._infos:
+            if name not in self._infos and not self._adopt_cache():
                 self.load([namespace])  # a full name needs only its own plugin
             if name in self._infos:
                 return name
@@ -494,6 +562,7 @@ class Registry:
                         f"{shown(name)} would come from {plugin.describe()}, which {why}: "
                         f"{record.error}"
                     ),
+                    plugin=record,
                 )
 
     def _suggest(self, name: str, limit: int = 5) -> list[str]:
@@ -532,7 +601,16 @@ class Registry:
     def names(
         self, pattern: str | None = None, *, plugin: str | None = None, tag: str | None = None
     ) -> list[str]:
-        """Sorted full names, filtered by a glob ``pattern`` (on the full or the class name)."""
+        """Sorted full names, filtered by a glob ``pattern`` (on the full or the class name).
+
+        Raises ``PluginError`` when ``plugin`` names no installed plugin.
+        """
+        if plugin is not None and self.provider(plugin) is None:
+            raise PluginError(
+                f"no plugin with namespace {plugin!r} is installed; "
+                "`layer-registry plugins` lists the installed ones",
+                namespace=plugin,
+            )
         self._ensure_catalog()
         return sorted(
             info.name
@@ -560,7 +638,7 @@ class Registry:
         self._ensure_catalog()
         return sorted(
             (plugin.snapshot() for plugin in self._discover()),
-            key=lambda p: (p.namespace, _canonical(p.distribution)),
+            key=lambda p: (p.namespace, canonical_distribution(p.distribution)),
         )
 
     def __iter__(self) -> Iterator[LayerInfo]:
@@ -591,7 +669,30 @@ def _relevance(info: LayerInfo, words: list[str]) -> float:
     return total
 
 
-def _normalise_shape(shape: Iterable[Any] | None, name: str) -> Shape | tuple[Shape, ...] | None:
+def _json_example(example: Any, name: str) -> dict[str, Any]:
+    """The example arguments as JSON data (tuples become lists), as the metadata cache keeps them.
+
+    Cold and warm lookups must see the same example, so anything JSON cannot hold is refused.
+    """
+    if example is None:
+        return {}
+    if not isinstance(example, Mapping):
+        raise _InvalidRegistration(
+            f"{name} was registered with example={shown(example)}; give a dict of constructor "
+            "keyword arguments"
+        )
+    for key, value in example.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise _InvalidRegistration(
+                f"{name} was registered with example[{key!r}]={shown(value)}, which is not JSON "
+                "data; give strings, numbers, lists or dicts (e.g. a dtype as 'float32')"
+            ) from None
+    return json.loads(json.dumps(dict(example)))
+
+
+def normalise_shape(shape: Iterable[Any] | None, name: str) -> Shape | tuple[Shape, ...] | None:
     if shape is None:
         return None
     items = tuple(shape)

@@ -30,8 +30,8 @@ from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import UnsafeModelError
-from layer_registry._registry import _NAMESPACE
-from layer_registry._registry import _canonical
+from layer_registry._registry import NAMESPACE_PATTERN
+from layer_registry._registry import canonical_distribution
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -436,7 +436,7 @@ def _missing_error(
         record = recorded.get(namespace)
         if plugin is None and record:
             reason = f"install {record[0]}=={record[1]}"
-        elif plugin is None and not _NAMESPACE.fullmatch(namespace):
+        elif plugin is None and not NAMESPACE_PATTERN.fullmatch(namespace):
             # Keras's own default package ("Custom>MyLayer"): a class of the user's code.
             reason = (
                 "not a plugin's layer: import the module that registers it, or pass it in "
@@ -473,7 +473,7 @@ def _warn_versions(
         if namespace not in recorded or plugin is None or plugin.status != "loaded":
             continue
         distribution, version = recorded[namespace]
-        if _canonical(distribution) != _canonical(plugin.distribution):
+        if canonical_distribution(distribution) != canonical_distribution(plugin.distribution):
             why = (
                 f"{path} was saved with namespace {namespace!r} from {distribution} {version}; "
                 f"it is now provided by {plugin.distribution} {plugin.version}"
@@ -553,7 +553,7 @@ def _requirements(path: str) -> tuple[list[str], MissingLayerError | None]:
             distribution, version = archive.plugins[namespace]
         elif (plugin := default_registry().provider(namespace)) is not None:
             distribution, version = plugin.distribution, plugin.version
-        elif not _NAMESPACE.fullmatch(namespace):
+        elif not NAMESPACE_PATTERN.fullmatch(namespace):
             continue  # "Custom>MyLayer": the user's own class, no plugin to install
         else:
             unknown.extend(name for name in names if name.split(">", 1)[0] == namespace)

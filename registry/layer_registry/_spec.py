@@ -399,7 +399,7 @@ def _layer_class(name: Any, where: str) -> tuple[type, str | None]:
     except LayerNotFoundError as exc:
         if ">" in name:
             raise SpecError(str(exc), where) from None
-        close = difflib.get_close_matches(name, _keras_layer_names(), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(name, keras_layer_names(), n=3, cutoff=0.6)
         suggestions = [*close, *(s for s in exc.suggestions if s not in close)][:5]
         problem = f"no Keras layer or registered layer is named {name!r}"
         problem += (
@@ -411,7 +411,7 @@ def _layer_class(name: Any, where: str) -> tuple[type, str | None]:
     return registry.get(full), full
 
 
-def _keras_layer_names() -> list[str]:
+def keras_layer_names() -> list[str]:
     import keras
 
     return [
