@@ -59,9 +59,16 @@ def cli() -> None:
 
     Layers are named NAMESPACE>ClassName (examples>CustomLinear); a class name alone works
     when one plugin has it. Quote full names in a shell, where > redirects:
-    layer-registry show 'examples>CustomLinear'. Environment: LAYER_REGISTRY_DISABLE=ns1,ns2 blocks plugins,
-    LAYER_REGISTRY_ONLY=ns1,ns2 loads only those, LAYER_REGISTRY_STRICT=1 fails on the first
-    broken plugin.
+    layer-registry show 'examples>CustomLinear'.
+
+    \b
+    Environment:
+      LAYER_REGISTRY_DISABLE=ns1,ns2  block these plugins
+      LAYER_REGISTRY_ONLY=ns1,ns2     load only these plugins
+      LAYER_REGISTRY_STRICT=1         fail on the first plugin that fails to load
+      LAYER_REGISTRY_CACHE=off        do not use the metadata cache
+      LAYER_REGISTRY_CACHE_DIR=path   where the metadata cache lives
+      LAYER_REGISTRY_DEBUG=1          show the traceback of an unexpected error
     """
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from layer_registry import _cache
+from layer_registry._construct import construct
 from layer_registry._errors import AmbiguousNameError
-from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import PluginError
 from layer_registry._errors import shown
@@ -726,58 +726,6 @@ def _defines_get_config(cls: type, base: type) -> bool:
         if "get_config" in vars(klass):
             return True
     return False
-
-
-def construct(cls: type, kwargs: Mapping[str, Any], *, display: str) -> Any:
-    """``cls(**kwargs)``, any failure raised as a ``LayerConfigError`` naming ``display``.
-
-    A keyword the constructor chain does not accept is caught before calling it, and the error
-    lists the accepted ones (its ``keyword`` attribute names the culprit).
-    """
-    accepted = _accepted_keywords(cls)
-    unknown = sorted(set(kwargs) - accepted) if accepted is not None else []
-    if unknown:
-        hint = difflib.get_close_matches(unknown[0], accepted or (), n=1)
-        raise LayerConfigError(
-            f"{display} got an unexpected keyword argument {unknown[0]!r}"
-            + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            + "; it accepts: "
-            + ", ".join(sorted(accepted or ())),
-            name=display,
-            keyword=unknown[0],
-        )
-    try:
-        return cls(**kwargs)
-    except Exception as exc:
-        received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
-        raise LayerConfigError(
-            f"{display}({received}) failed: {type(exc).__name__}: {exc}", name=display
-        ) from exc
-
-
-def _accepted_keywords(cls: type) -> set[str] | None:
-    """Keyword arguments the constructor chain accepts, or None when it takes anything."""
-    import keras
-
-    accepted: set[str] = set()
-    for klass in cls.__mro__:
-        if "__init__" not in vars(klass):
-            continue
-        try:
-            parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
-        except (TypeError, ValueError):
-            return None
-        accepted.update(
-            p.name
-            for p in parameters
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
-        )
-        if klass is keras.layers.Layer:
-            # Keras's Layer pops these from **kwargs itself.
-            return accepted | {"input_shape", "input_dim"}
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-            return accepted
-    return None
 
 
 _default_registry = Registry()

@@ -41,7 +41,7 @@ from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import SpecError
-from layer_registry._registry import construct
+from layer_registry._construct import construct
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
