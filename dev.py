@@ -59,16 +59,20 @@ def site() -> int:
     # does not stop the site.
     (ROOT / "build").mkdir(exist_ok=True)
     with open(ROOT / "build" / "conformance.json", "w") as results:
-        subprocess.run([str(BIN / "layer-registry"), "check", "--json"], cwd=ROOT,
-                       stdout=results, check=False)
+        subprocess.run(
+            [str(BIN / "layer-registry"), "check", "--json"], cwd=ROOT, stdout=results, check=False
+        )
     # mkdocs.yml builds strictly; a broken third-party example shows on its page instead of
     # failing the whole site (`layer-registry docs build --strict` makes it fatal).
     return run("layer-registry", "docs", "build")
 
 
 def test(*pytest_args: str) -> int:
-    """Run every test: the core's and each plugin's, in parallel."""
+    """Lint, then run every test: the core's and each plugin's, in parallel."""
     setup()
+    status = run("ruff", "check", ".")
+    if status:
+        return status
     return run("python", "-m", "pytest", "-n", "auto", *pytest_args)
 
 

@@ -34,7 +34,9 @@ def by_hand():
             keras.saving.register_keras_serializable(package=ep.name + "_hand")(module.Synthetic)
 
 start = time.perf_counter(); by_hand(); hand = time.perf_counter() - start
-start = time.perf_counter(); loaded = Registry(only=namespaces).load(); ours = time.perf_counter() - start
+start = time.perf_counter()
+loaded = Registry(only=namespaces).load()
+ours = time.perf_counter() - start
 assert loaded == n, loaded
 print(json.dumps([ours, hand]))
 """
@@ -46,8 +48,9 @@ def write_plugins(root: Path, count: int) -> None:
 
     source = plugin_source("Synthetic")
     for i in range(count):
-        write_plugin(root, distribution=f"synthetic-plugin-{i}", namespace=f"synthetic{i}",
-                     source=source)
+        write_plugin(
+            root, distribution=f"synthetic-plugin-{i}", namespace=f"synthetic{i}", source=source
+        )
 
 
 def main() -> None:
@@ -58,19 +61,31 @@ def main() -> None:
             runs = []
             for _ in range(3):
                 out = subprocess.run(
-                    [sys.executable, "-c", PROBE, str(n)], check=True, capture_output=True,
-                    text=True, env={**os.environ, "PYTHONPATH": folder},
+                    [sys.executable, "-c", PROBE, str(n)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, "PYTHONPATH": folder},
                 ).stdout
                 runs.append(json.loads(out.strip().splitlines()[-1]))
             ours, hand = min(r[0] for r in runs), min(r[1] for r in runs)
             per_plugin[n] = ours / n
             rows.append((n, ours, hand))
     linear = per_plugin[500] <= 2 * per_plugin[10] + 0.0002
-    emit([
-        Row(f"B2.{n}", f"discover + load {n} plugins ({ours / n * 1e3:.3f} ms per plugin)", ours,
-            hand, "by hand", "<= 1 ms per plugin, linear", ours / n <= 0.001 and linear)
-        for n, ours, hand in rows
-    ])
+    emit(
+        [
+            Row(
+                f"B2.{n}",
+                f"discover + load {n} plugins ({ours / n * 1e3:.3f} ms per plugin)",
+                ours,
+                hand,
+                "by hand",
+                "<= 1 ms per plugin, linear",
+                ours / n <= 0.001 and linear,
+            )
+            for n, ours, hand in rows
+        ]
+    )
 
 
 if __name__ == "__main__":

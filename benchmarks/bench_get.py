@@ -27,14 +27,37 @@ def main() -> None:
     bare = per_call("get(name)", get=layer_registry.get, name="CustomLinear")
     plain = per_call("table[name]", table=table, name=NAME)
     registered = per_call("lookup(name)", lookup=keras.saving.get_registered_object, name=NAME)
-    emit([
-        Row("B3", "get(full name) vs a dict", ours, plain, "dict", "<= 3x the dict",
-            ours <= 3 * plain),
-        Row("B3b", "get(bare name) vs a dict", bare, plain, "dict", "<= 3x the dict",
-            bare <= 3 * plain),
-        Row("B3c", "get(full name) vs keras.saving.get_registered_object", ours, registered,
-            "keras", "faster than Keras", ours <= registered),
-    ])
+    emit(
+        [
+            Row(
+                "B3",
+                "get(full name) vs a dict",
+                ours,
+                plain,
+                "dict",
+                "<= 3x the dict",
+                ours <= 3 * plain,
+            ),
+            Row(
+                "B3b",
+                "get(bare name) vs a dict",
+                bare,
+                plain,
+                "dict",
+                "<= 3x the dict",
+                bare <= 3 * plain,
+            ),
+            Row(
+                "B3c",
+                "get(full name) vs keras.saving.get_registered_object",
+                ours,
+                registered,
+                "keras",
+                "faster than Keras",
+                ours <= registered,
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,19 @@ def main() -> None:
         median_run([CLI, "list"], repeat=1, env=env)  # warm the cache
         warm = median_run([CLI, "list"], repeat=7, env=env)
         cold = median_run([CLI, "list"], repeat=3, env={**env, "LAYER_REGISTRY_CACHE": "off"})
-    emit([Row("B1", "`layer-registry list`, warm cache", warm, cold, "importing every plugin",
-              ">= 15x faster and < 0.3 s", cold / warm >= 15 and warm < 0.3)])
+    emit(
+        [
+            Row(
+                "B1",
+                "`layer-registry list`, warm cache",
+                warm,
+                cold,
+                "importing every plugin",
+                ">= 15x faster and < 0.3 s",
+                cold / warm >= 15 and warm < 0.3,
+            )
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def plugin_module(index: int) -> str:
     classes = [f"Layer{k}" for k in range(CLASSES_PER_PLUGIN)]
     body = "".join(layer_source(cls) for cls in classes)
     hook = "".join(f"    register({cls}, input_shape=(2, 3))\n" for cls in classes)
-    return f"import layer_registry\n{body}\n@layer_registry.hookimpl\ndef register_layers(register):\n{hook}"
+    hookimpl = "@layer_registry.hookimpl\ndef register_layers(register):\n"
+    return f"import layer_registry\n{body}\n{hookimpl}{hook}"
 
 
 def main() -> None:
@@ -54,22 +55,47 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for i in range(PLUGINS):
-            write_plugin(root, distribution=f"bench-plugin-{i}", namespace=f"bench{i}",
-                         source=plugin_module(i))
-        env = {**os.environ, "PYTHONPATH": str(root), "LAYER_REGISTRY_CACHE": "off",
-               "LAYER_REGISTRY_ONLY": ",".join(f"bench{i}" for i in range(PLUGINS))}
+            write_plugin(
+                root,
+                distribution=f"bench-plugin-{i}",
+                namespace=f"bench{i}",
+                source=plugin_module(i),
+            )
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(root),
+            "LAYER_REGISTRY_CACHE": "off",
+            "LAYER_REGISTRY_ONLY": ",".join(f"bench{i}" for i in range(PLUGINS)),
+        }
         model = str(root / "model.keras")
-        subprocess.run([sys.executable, "-c", SAVE, model], check=True, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", SAVE, model], check=True, env=env, capture_output=True
+        )
         times = {"lazy": [], "eager": []}
         for _ in range(3):
             for mode in times:
-                out = subprocess.run([sys.executable, "-c", PROBE, model, mode], check=True,
-                                     env=env, capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [sys.executable, "-c", PROBE, model, mode],
+                    check=True,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 times[mode].append(json.loads(out.strip().splitlines()[-1]))
     lazy, eager = min(times["lazy"]), min(times["eager"])
-    emit([Row("B4", f"load_model, 1 of {PLUGINS} plugins needed", lazy, eager,
-              "load all first", "lazy faster", lazy < eager)])
+    emit(
+        [
+            Row(
+                "B4",
+                f"load_model, 1 of {PLUGINS} plugins needed",
+                lazy,
+                eager,
+                "load all first",
+                "lazy faster",
+                lazy < eager,
+            )
+        ]
+    )
 
 
 if __name__ == "__main__":

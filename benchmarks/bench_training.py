@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from layer_registry_examples import CustomLinear
 
 import layer_registry
+from layer_registry_examples import CustomLinear
 from measure import Row
 from measure import emit
 
@@ -46,12 +46,28 @@ def main() -> None:
     for _ in range(5):
         for name, model in models.items():
             best[name] = min(best[name], step_time(model, x, y))
-    emit([
-        Row("B5", "training step: via the registry vs imported directly", best["registry"],
-            best["direct"], "direct", "<= 1.05x", best["registry"] <= 1.05 * best["direct"]),
-        Row("B5b", "training step: examples>CustomLinear vs keras Dense", best["direct"],
-            best["dense"], "Dense", "<= 1.05x", best["direct"] <= 1.05 * best["dense"]),
-    ])
+    emit(
+        [
+            Row(
+                "B5",
+                "training step: via the registry vs imported directly",
+                best["registry"],
+                best["direct"],
+                "direct",
+                "<= 1.05x",
+                best["registry"] <= 1.05 * best["direct"],
+            ),
+            Row(
+                "B5b",
+                "training step: examples>CustomLinear vs keras Dense",
+                best["direct"],
+                best["dense"],
+                "Dense",
+                "<= 1.05x",
+                best["direct"] <= 1.05 * best["dense"],
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Run every benchmark and print one table; `--write` also stores it in benchmarks/README.md.
 
-    .venv/bin/python benchmarks/run.py [--write] [bench_list bench_get ...]
+.venv/bin/python benchmarks/run.py [--write] [bench_list bench_get ...]
 """
 
 from __future__ import annotations
@@ -13,15 +13,23 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_list", "bench_discovery", "bench_get", "bench_load_model", "bench_training",
-           "site_build"]
+SCRIPTS = [
+    "bench_list",
+    "bench_discovery",
+    "bench_get",
+    "bench_load_model",
+    "bench_training",
+    "site_build",
+]
 BEGIN, END = "<!-- results: begin -->", "<!-- results: end -->"
 
 
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
-            f"Python {platform.python_version()}, {platform.system()}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
+        f"Python {platform.python_version()}, {platform.system()}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -34,8 +42,9 @@ def main(argv: list[str]) -> int:
             print(f"{name}: not found, skipped", file=sys.stderr)
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                                cwd=HERE)
+        result = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, cwd=HERE
+        )
         if result.returncode:
             failures.append(name)
             print(result.stderr[-2000:], file=sys.stderr)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from measure import ROOT
 from measure import Row
 from measure import emit
@@ -136,8 +137,9 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, st
     return seconds, result.stderr
 
 
-def measure(label: str, config: Path, env: dict[str, str], work: Path, layers: int,
-            ids: tuple[str, str]) -> list[Row]:
+def measure(
+    label: str, config: Path, env: dict[str, str], work: Path, layers: int, ids: tuple[str, str]
+) -> list[Row]:
     cache = Path(env["LAYER_REGISTRY_CACHE_DIR"])
     subprocess.run([CLI, "list"], capture_output=True, env=env, check=True)  # warm metadata
     build = [MKDOCS, "build", "-f", str(config), "-d", str(work / "site")]
@@ -161,21 +163,37 @@ def measure(label: str, config: Path, env: dict[str, str], work: Path, layers: i
     hook.write_text(EXPORT_HOOK)
     subprocess.run(
         [sys.executable, "-c", EXPORT_BUILD, str(config), str(work / "export-site"), str(hook)],
-        env={**env, "LR_BENCH_EXPORT": str(export)}, capture_output=True, check=True,
+        env={**env, "LR_BENCH_EXPORT": str(export)},
+        capture_output=True,
+        check=True,
         cwd=config.parent,
     )
     floor_file = floor_config(config, export, work / "floor-site")
-    floors = [timed([MKDOCS, "build", "-f", str(floor_file)], env, config.parent)[0]
-              for _ in range(3)]
+    floors = [
+        timed([MKDOCS, "build", "-f", str(floor_file)], env, config.parent)[0] for _ in range(3)
+    ]
 
     cold, rebuild, floor = min(colds), min(rebuilds), min(floors)
     per_layer = (cold - floor) / layers
     return [
-        Row(ids[0], f"{label}: cold build ({layers} layers, examples run)", cold, floor,
-            "plain mkdocs build", f"<= floor + 0.3 s/layer (here {per_layer:.2f} s/layer)",
-            per_layer <= 0.3),
-        Row(ids[1], f"{label}: no-change rebuild", rebuild, floor, "plain mkdocs build",
-            "<= 1.3x floor", rebuild <= 1.3 * floor),
+        Row(
+            ids[0],
+            f"{label}: cold build ({layers} layers, examples run)",
+            cold,
+            floor,
+            "plain mkdocs build",
+            f"<= floor + 0.3 s/layer (here {per_layer:.2f} s/layer)",
+            per_layer <= 0.3,
+        ),
+        Row(
+            ids[1],
+            f"{label}: no-change rebuild",
+            rebuild,
+            floor,
+            "plain mkdocs build",
+            "<= 1.3x floor",
+            rebuild <= 1.3 * floor,
+        ),
     ]
 
 
@@ -189,8 +207,13 @@ def main() -> None:
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "NO_MKDOCS_2_WARNING": "1",
     }
-    for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_DISABLE", "LAYER_REGISTRY_STRICT",
-                     "LAYER_REGISTRY_CACHE", "LAYER_REGISTRY_DOCS_PLUGINS"):
+    for variable in (
+        "LAYER_REGISTRY_ONLY",
+        "LAYER_REGISTRY_DISABLE",
+        "LAYER_REGISTRY_STRICT",
+        "LAYER_REGISTRY_CACHE",
+        "LAYER_REGISTRY_DOCS_PLUGINS",
+    ):
         base_env.pop(variable, None)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-site-") as folder:
@@ -199,26 +222,46 @@ def main() -> None:
         bundled = work / "bundled"
         bundled.mkdir()
         env = {**base_env, "LAYER_REGISTRY_CACHE_DIR": str(bundled / "cache")}
-        count = len(json.loads(subprocess.run([CLI, "list", "--json"], capture_output=True,
-                                              env=env, check=True, text=True).stdout))
+        count = len(
+            json.loads(
+                subprocess.run(
+                    [CLI, "list", "--json"], capture_output=True, env=env, check=True, text=True
+                ).stdout
+            )
+        )
         rows += measure("bundled layers", ROOT / "mkdocs.yml", env, bundled, count, ("S1", "S2"))
 
         synthetic = work / "synthetic"
         classes = [f"Synthetic{i:03d}" for i in range(SYNTHETIC)]
-        plugins = write_plugin(synthetic / "site-packages", distribution="synth-layers",
-                               namespace="synth", source=plugin_source(*classes))
-        env = {**base_env, "LAYER_REGISTRY_CACHE_DIR": str(synthetic / "cache"),
-               "PYTHONPATH": str(plugins)}
+        plugins = write_plugin(
+            synthetic / "site-packages",
+            distribution="synth-layers",
+            namespace="synth",
+            source=plugin_source(*classes),
+        )
+        env = {
+            **base_env,
+            "LAYER_REGISTRY_CACHE_DIR": str(synthetic / "cache"),
+            "PYTHONPATH": str(plugins),
+        }
         config = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(f"""
+            [
+                sys.executable,
+                "-c",
+                textwrap.dedent(f"""
                 from pathlib import Path
                 from layer_registry._cli_docs import write_default_config
-                print(write_default_config(Path({str(synthetic / 'config')!r}), ["synth"]))
-            """)],
-            capture_output=True, text=True, check=True, env=env,
+                print(write_default_config(Path({str(synthetic / "config")!r}), ["synth"]))
+            """),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
         ).stdout.strip()
-        rows += measure(f"{SYNTHETIC} synthetic layers", Path(config), env, synthetic,
-                        SYNTHETIC, ("S3", "S4"))
+        rows += measure(
+            f"{SYNTHETIC} synthetic layers", Path(config), env, synthetic, SYNTHETIC, ("S3", "S4")
+        )
     emit(rows)
 
 

@@ -23,6 +23,7 @@ def _private_metadata_cache(tmp_path_factory: pytest.TempPathFactory):
     else:
         os.environ["LAYER_REGISTRY_CACHE_DIR"] = previous
 
+
 _counter = itertools.count()
 
 

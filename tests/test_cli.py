@@ -52,19 +52,33 @@ def test_an_unknown_name_is_one_line_on_stderr_and_exit_2():
 
 
 def test_broken_plugins_are_reported_and_json_stays_valid_when_plugins_print(tmp_path):
-    write_plugin(tmp_path, distribution="acme-broken", namespace="acme_broken",
-                 source="import not_there_at_all\n")
-    write_plugin(tmp_path, distribution="acme-noisy", namespace="acme_noisy",
-                 source=plugin_source("Loud", preamble="print('noise on stdout')\n"))
-    write_plugin(tmp_path, distribution="acme-exit", namespace="acme_exit",
-                 source="import sys\nsys.exit('bye')\n")
+    write_plugin(
+        tmp_path,
+        distribution="acme-broken",
+        namespace="acme_broken",
+        source="import not_there_at_all\n",
+    )
+    write_plugin(
+        tmp_path,
+        distribution="acme-noisy",
+        namespace="acme_noisy",
+        source=plugin_source("Loud", preamble="print('noise on stdout')\n"),
+    )
+    write_plugin(
+        tmp_path,
+        distribution="acme-exit",
+        namespace="acme_exit",
+        source="import sys\nsys.exit('bye')\n",
+    )
 
     result = run_cli("plugins", "--json", pythonpath=[tmp_path])
 
     assert result.returncode == 0, result.stderr
     records = {r["namespace"]: r for r in json.loads(result.stdout)}
     assert records["acme_broken"]["status"] == "failed"
-    assert "ModuleNotFoundError: No module named 'not_there_at_all'" in records["acme_broken"]["error"]
+    assert (
+        "ModuleNotFoundError: No module named 'not_there_at_all'" in records["acme_broken"]["error"]
+    )
     assert records["acme_exit"]["status"] == "failed"
     assert "SystemExit: bye" in records["acme_exit"]["error"]
     assert records["acme_noisy"]["status"] == "loaded"

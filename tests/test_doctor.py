@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from distributions import plugin_source
 from distributions import write_plugin
 from processes import run_cli
@@ -14,28 +15,39 @@ from processes import run_cli
 def troubled(tmp_path_factory):
     """Plugins with one problem each, installed beside the bundled ones."""
     root = tmp_path_factory.mktemp("troubled")
-    write_plugin(root, distribution="acme-dense", namespace="acme_dense",
-                 source=plugin_source("Dense"))
-    write_plugin(root, distribution="acme-twin", namespace="acme_twin",
-                 source=plugin_source("CustomLinear"))
-    sneaky = plugin_source("Sneaky", register="    register(Sneaky, input_shape=(2, 3))\n"
-                           "    keras.saving.register_keras_serializable('elsewhere')(Hidden)")
-    sneaky = sneaky.replace("import layer_registry\n", "import layer_registry\nimport keras\n"
-                            "class Hidden(keras.layers.Layer):\n    def get_config(self):\n"
-                            "        return super().get_config()\n", 1)
+    write_plugin(
+        root, distribution="acme-dense", namespace="acme_dense", source=plugin_source("Dense")
+    )
+    write_plugin(
+        root, distribution="acme-twin", namespace="acme_twin", source=plugin_source("CustomLinear")
+    )
+    sneaky = plugin_source(
+        "Sneaky",
+        register="    register(Sneaky, input_shape=(2, 3))\n"
+        "    keras.saving.register_keras_serializable('elsewhere')(Hidden)",
+    )
+    sneaky = sneaky.replace(
+        "import layer_registry\n",
+        "import layer_registry\nimport keras\n"
+        "class Hidden(keras.layers.Layer):\n    def get_config(self):\n"
+        "        return super().get_config()\n",
+        1,
+    )
     write_plugin(root, distribution="acme-sneaky", namespace="acme_sneaky", source=sneaky)
-    write_plugin(root, distribution="acme-broken", namespace="acme_broken",
-                 source="raise ImportError('missing native library')\n")
+    write_plugin(
+        root,
+        distribution="acme-broken",
+        namespace="acme_broken",
+        source="raise ImportError('missing native library')\n",
+    )
     quiet = plugin_source("Quiet", register="    register(Quiet)")
-    write_plugin(root, distribution="acme-quiet", namespace="acme_quiet", source=quiet,
-                 summary="")
+    write_plugin(root, distribution="acme-quiet", namespace="acme_quiet", source=quiet, summary="")
     return root
 
 
 def findings(result):
     data = json.loads(result.stdout)
-    return data, {(f["namespace"], f["check"], f["level"]): f["message"]
-                  for f in data["findings"]}
+    return data, {(f["namespace"], f["check"], f["level"]): f["message"] for f in data["findings"]}
 
 
 def test_doctor_reports_each_problem_with_its_plugin(troubled):
@@ -65,8 +77,9 @@ def test_strict_fails_on_warnings_alone(troubled):
 
 
 def test_blocked_plugins_are_reported(troubled):
-    result = run_cli("doctor", "--json", pythonpath=[troubled],
-                     env={"LAYER_REGISTRY_DISABLE": "acme_broken"})
+    result = run_cli(
+        "doctor", "--json", pythonpath=[troubled], env={"LAYER_REGISTRY_DISABLE": "acme_broken"}
+    )
     _, found = findings(result)
     assert "blocked by LAYER_REGISTRY_DISABLE" in found[("acme_broken", "blocked", "warning")]
     assert result.returncode == 0

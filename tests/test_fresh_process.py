@@ -38,8 +38,11 @@ print(type(model.layers[-1]).__module__)
 
 
 def test_a_saved_model_loads_in_another_process_with_plain_keras_after_load(tmp_path):
-    paths = {"path": str(tmp_path / "m.keras"), "x": str(tmp_path / "x.npy"),
-             "y": str(tmp_path / "y.npy")}
+    paths = {
+        "path": str(tmp_path / "m.keras"),
+        "x": str(tmp_path / "x.npy"),
+        "y": str(tmp_path / "y.npy"),
+    }
     saved = run_python(SAVE.format(**paths))
     assert saved.returncode == 0, saved.stderr
 

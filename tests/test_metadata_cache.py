@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from distributions import plugin_source
 from distributions import write_plugin
 from processes import CLI
@@ -39,8 +40,9 @@ def names(plugins, variables):
 
 def test_a_warm_cache_answers_without_importing_tensorflow(env):
     cache, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
 
     assert names(plugins, variables) == [["alpha>Alpha"], True]  # cold: loads the plugins
     assert names(plugins, variables) == [["alpha>Alpha"], False]  # warm: metadata only
@@ -50,19 +52,26 @@ def test_a_warm_cache_answers_without_importing_tensorflow(env):
 
 def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
     _, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
     assert names(plugins, variables)[0] == ["alpha>Alpha"]
 
     # install
-    write_plugin(plugins, distribution="beta-layers", namespace="beta",
-                 source=plugin_source("Beta"))
+    write_plugin(
+        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+    )
     assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>Beta"]
 
     # upgrade: a new version's metadata replaces the old one's
     shutil.rmtree(plugins / "beta_layers-1.0.0.dist-info")
-    write_plugin(plugins, distribution="beta-layers", namespace="beta", version="2.0.0",
-                 source=plugin_source("BetaTwo"))
+    write_plugin(
+        plugins,
+        distribution="beta-layers",
+        namespace="beta",
+        version="2.0.0",
+        source=plugin_source("BetaTwo"),
+    )
     assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>BetaTwo"]
 
     # edit the source in place, as with an editable install
@@ -78,8 +87,9 @@ def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"format": 1}', b"\xff\xfe\x00", b"[]"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
     cache, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
     names(plugins, variables)
     (written,) = cache.glob("metadata-*.json")
     written.write_bytes(garbage)
@@ -91,13 +101,20 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
 
 def test_four_processes_on_a_cold_cache_all_succeed_and_leave_it_valid(env):
     cache, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
-    write_plugin(plugins, distribution="beta-layers", namespace="beta",
-                 source=plugin_source("Beta"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
+    write_plugin(
+        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+    )
     processes = [
-        subprocess.Popen([CLI, "list", "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=environment([plugins], variables), text=True)
+        subprocess.Popen(
+            [CLI, "list", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environment([plugins], variables),
+            text=True,
+        )
         for _ in range(4)
     ]
     outputs = [process.communicate() for process in processes]
@@ -113,8 +130,9 @@ def test_four_processes_on_a_cold_cache_all_succeed_and_leave_it_valid(env):
 
 def test_the_cache_can_be_switched_off(env):
     cache, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
     variables["LAYER_REGISTRY_CACHE"] = "off"
 
     assert names(plugins, variables) == [["alpha>Alpha"], True]
@@ -124,8 +142,9 @@ def test_the_cache_can_be_switched_off(env):
 
 def test_a_failed_plugin_is_remembered_and_explained_from_the_cache(env):
     _, plugins, variables = env
-    write_plugin(plugins, distribution="beta-layers", namespace="beta",
-                 source="import no_such_module_here\n")
+    write_plugin(
+        plugins, distribution="beta-layers", namespace="beta", source="import no_such_module_here\n"
+    )
     code = (
         "import json, sys, layer_registry\n"
         "p = {r.namespace: r for r in layer_registry.plugins()}['beta']\n"
@@ -142,10 +161,12 @@ def test_a_failed_plugin_is_remembered_and_explained_from_the_cache(env):
 
 def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
     _, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
-    write_plugin(plugins, distribution="beta-layers", namespace="beta",
-                 source=plugin_source("Beta"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
+    write_plugin(
+        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+    )
     names(plugins, variables)
     code = (
         "import json, sys, layer_registry\n"
@@ -159,8 +180,9 @@ def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
 
 def test_create_after_a_warm_listing_loads_the_plugin(env):
     _, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
     names(plugins, variables)
     code = "import layer_registry\nprint(layer_registry.create('Alpha', units=3).units)"
     result = run_python(code, pythonpath=[plugins], env=variables)
@@ -170,8 +192,9 @@ def test_create_after_a_warm_listing_loads_the_plugin(env):
 
 def test_show_and_info_by_full_name_need_no_tensorflow_when_warm(env):
     _, plugins, variables = env
-    write_plugin(plugins, distribution="alpha-layers", namespace="alpha",
-                 source=plugin_source("Alpha"))
+    write_plugin(
+        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+    )
     names(plugins, variables)
     code = (
         "import json, sys, layer_registry\n"
@@ -191,8 +214,7 @@ def test_installing_a_missing_dependency_retries_the_failed_plugin(tmp_path):
     packages.mkdir(parents=True)
     source = plugin_source("Needy", preamble="import needed_dependency_xyz\n")
     write_plugin(packages, distribution="beta-layers", namespace="beta", source=source)
-    variables = {"LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
-                 "LAYER_REGISTRY_ONLY": "beta"}
+    variables = {"LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"), "LAYER_REGISTRY_ONLY": "beta"}
     assert names(packages, variables)[0] == []
 
     (packages / "needed_dependency_xyz.py").write_text("")  # pip install needed-dependency-xyz

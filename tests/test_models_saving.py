@@ -15,19 +15,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+import layer_registry
 from distributions import layer_source
 from distributions import plugin_source
 from distributions import write_plugin
-from models_support import GUIDES
-from models_support import guide_block
-from processes import run_python
-
-import layer_registry
 from layer_registry._saving import CONFIG_MEMBER
 from layer_registry._saving import PROVENANCE_MEMBER
 from layer_registry._saving import _scan
-
-
+from models_support import GUIDES
+from models_support import guide_block
+from processes import run_python
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from models_support import GUIDES
-from models_support import guide_blocks
-from processes import run_python
 
 import layer_registry
 from layer_registry._cli import main
-
+from models_support import GUIDES
+from models_support import guide_blocks
+from processes import run_python
 
 SPECS = GUIDES / "specs"
 

@@ -14,15 +14,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+import layer_registry
 from models_support import GUIDES
 from models_support import TESTS
 from models_support import free_ports
 from models_support import guide_block
 from models_support import guide_blocks
 from processes import quiet
-
-import layer_registry
-
 
 TIMEOUT = 150
 

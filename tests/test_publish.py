@@ -14,6 +14,7 @@ import venv
 from pathlib import Path
 
 import pytest
+
 from processes import quiet
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ import threading
 
 import keras
 import pytest
-from distributions import plugin_source
-from distributions import write_plugin
 
 import layer_registry
+from distributions import plugin_source
+from distributions import write_plugin
 from layer_registry import PluginError
 from layer_registry import Registry
 
@@ -42,7 +42,11 @@ def test_a_third_party_plugin_is_discovered_and_registered_with_keras(site_dir, 
     assert keras.saving.get_registered_object(f"{namespace}>GoodLayer") is cls
     assert keras.saving.get_registered_name(cls) == f"{namespace}>GoodLayer"
     record = status_of(registry, namespace)
-    assert (record.status, record.distribution, record.version) == ("loaded", f"good-{unique}", "1.0.0")
+    assert (record.status, record.distribution, record.version) == (
+        "loaded",
+        f"good-{unique}",
+        "1.0.0",
+    )
     assert record.layers == (f"{namespace}>GoodLayer",)
     assert record.summary == "Someone else's layers."
     assert record.home_page == f"https://example.org/good-{unique}"
@@ -64,10 +68,16 @@ def test_info_describes_the_layer_from_its_registration(site_dir, unique):
 
 
 def test_discovery_imports_no_plugin_until_a_lookup_needs_it(site_dir, unique):
-    first = good_plugin(site_dir, unique, cls="First", namespace=f"first_{unique}",
-                        distribution=f"first-{unique}")
-    second = good_plugin(site_dir, unique, cls="Second", namespace=f"second_{unique}",
-                         distribution=f"second-{unique}")
+    first = good_plugin(
+        site_dir, unique, cls="First", namespace=f"first_{unique}", distribution=f"first-{unique}"
+    )
+    second = good_plugin(
+        site_dir,
+        unique,
+        cls="Second",
+        namespace=f"second_{unique}",
+        distribution=f"second-{unique}",
+    )
     registry = Registry(only={first, second})
 
     registry.get(f"{first}>First")
@@ -91,8 +101,9 @@ def test_a_plugin_that_fails_to_import_is_reported_and_hides_nothing(site_dir, u
     source, cause = FAULTS[fault]
     good = good_plugin(site_dir, unique)
     bad = f"bad_{unique}"
-    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, version="0.3.0",
-                 source=source)
+    write_plugin(
+        site_dir, distribution=f"bad-{unique}", namespace=bad, version="0.3.0", source=source
+    )
     registry = Registry(only={good, bad})
 
     assert registry.names() == [f"{good}>GoodLayer"]
@@ -133,8 +144,9 @@ def test_a_plugin_that_registers_something_invalid_is_skipped_whole(site_dir, un
     bad = f"bad_{unique}"
     # The bad plugin also registers a valid layer first: validation happens before anything
     # reaches Keras, so that one must not be registered either.
-    source = plugin_source("Valid", "GoodLayer", preamble=NO_CONFIG,
-                           register="    register(Valid)\n" + body)
+    source = plugin_source(
+        "Valid", "GoodLayer", preamble=NO_CONFIG, register="    register(Valid)\n" + body
+    )
     write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
     registry = Registry(only={good, bad})
 
@@ -148,7 +160,9 @@ def test_a_plugin_that_registers_something_invalid_is_skipped_whole(site_dir, un
 
 def test_a_hook_with_a_wrong_signature_is_reported_by_pluggy(site_dir, unique):
     bad = f"bad_{unique}"
-    source = "import layer_registry\n@layer_registry.hookimpl\ndef register_layers(reg):\n    pass\n"
+    source = (
+        "import layer_registry\n@layer_registry.hookimpl\ndef register_layers(reg):\n    pass\n"
+    )
     write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
 
     record = status_of(Registry(only={bad}), bad)
@@ -159,7 +173,9 @@ def test_a_hook_with_a_wrong_signature_is_reported_by_pluggy(site_dir, unique):
 
 def test_a_misspelt_hook_is_reported(site_dir, unique):
     bad = f"bad_{unique}"
-    source = "import layer_registry\n@layer_registry.hookimpl\ndef register_layer(register):\n    pass\n"
+    source = (
+        "import layer_registry\n@layer_registry.hookimpl\ndef register_layer(register):\n    pass\n"
+    )
     write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, source=source)
 
     record = status_of(Registry(only={bad}), bad)
@@ -172,8 +188,9 @@ def test_a_name_keras_already_maps_elsewhere_is_refused(site_dir, unique):
     bad = f"bad_{unique}"
     # Someone registered bad>GoodLayer with Keras behind the registry's back.
     keras.saving.get_custom_objects()[f"{bad}>GoodLayer"] = keras.layers.Dense
-    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad,
-                 source=plugin_source("GoodLayer"))
+    write_plugin(
+        site_dir, distribution=f"bad-{unique}", namespace=bad, source=plugin_source("GoodLayer")
+    )
 
     record = status_of(Registry(only={bad}), bad)
 
@@ -186,10 +203,18 @@ def test_a_namespace_claimed_twice_stays_with_the_first_distribution_in_sorted_o
     site_dir, unique
 ):
     namespace = f"shared_{unique}"
-    write_plugin(site_dir, distribution=f"zeta-{unique}", namespace=namespace,
-                 source=plugin_source("FromZeta"))
-    write_plugin(site_dir, distribution=f"alpha-{unique}", namespace=namespace,
-                 source=plugin_source("FromAlpha"))
+    write_plugin(
+        site_dir,
+        distribution=f"zeta-{unique}",
+        namespace=namespace,
+        source=plugin_source("FromZeta"),
+    )
+    write_plugin(
+        site_dir,
+        distribution=f"alpha-{unique}",
+        namespace=namespace,
+        source=plugin_source("FromAlpha"),
+    )
     registry = Registry(only={namespace})
 
     assert registry.names() == [f"{namespace}>FromAlpha"]
@@ -201,8 +226,12 @@ def test_a_namespace_claimed_twice_stays_with_the_first_distribution_in_sorted_o
 
 
 def test_a_namespace_that_is_not_an_identifier_is_refused(site_dir, unique):
-    write_plugin(site_dir, distribution=f"odd-{unique}", namespace=f"Odd-{unique}",
-                 source=plugin_source("Odd"))
+    write_plugin(
+        site_dir,
+        distribution=f"odd-{unique}",
+        namespace=f"Odd-{unique}",
+        source=plugin_source("Odd"),
+    )
     (record,) = [p for p in Registry().plugins() if p.distribution == f"odd-{unique}"]
     assert record.status == "failed"
     assert "not a lowercase Python identifier" in record.error
@@ -210,8 +239,13 @@ def test_a_namespace_that_is_not_an_identifier_is_refused(site_dir, unique):
 
 def test_strict_mode_raises_at_the_first_failure(site_dir, unique, monkeypatch):
     bad = f"bad_{unique}"
-    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad, version="2.1.0",
-                 source="raise ImportError('no such thing')\n")
+    write_plugin(
+        site_dir,
+        distribution=f"bad-{unique}",
+        namespace=bad,
+        version="2.1.0",
+        source="raise ImportError('no such thing')\n",
+    )
     monkeypatch.setenv("LAYER_REGISTRY_STRICT", "1")
 
     with pytest.raises(PluginError) as raised:
@@ -224,10 +258,16 @@ def test_strict_mode_raises_at_the_first_failure(site_dir, unique, monkeypatch):
 
 
 def test_disable_and_only_block_plugins_without_importing_them(site_dir, unique, monkeypatch):
-    kept = good_plugin(site_dir, unique, cls="Kept", namespace=f"kept_{unique}",
-                       distribution=f"kept-{unique}")
-    dropped = good_plugin(site_dir, unique, cls="Dropped", namespace=f"dropped_{unique}",
-                          distribution=f"dropped-{unique}")
+    kept = good_plugin(
+        site_dir, unique, cls="Kept", namespace=f"kept_{unique}", distribution=f"kept-{unique}"
+    )
+    dropped = good_plugin(
+        site_dir,
+        unique,
+        cls="Dropped",
+        namespace=f"dropped_{unique}",
+        distribution=f"dropped-{unique}",
+    )
     monkeypatch.setenv("LAYER_REGISTRY_DISABLE", f"{dropped},examples")
     registry = Registry()
 
@@ -259,8 +299,12 @@ def test_a_plugin_printing_while_importing_does_not_reach_stdout(site_dir, uniqu
 def test_sixteen_threads_looking_up_at_once_import_each_plugin_once(site_dir, unique):
     namespace = f"counted_{unique}"
     preamble = "import builtins\nbuiltins.__dict__.setdefault('_imports', []).append(__name__)\n"
-    write_plugin(site_dir, distribution=f"counted-{unique}", namespace=namespace,
-                 source=plugin_source("Counted", preamble=preamble))
+    write_plugin(
+        site_dir,
+        distribution=f"counted-{unique}",
+        namespace=namespace,
+        source=plugin_source("Counted", preamble=preamble),
+    )
     registry = Registry(only={namespace})
     barrier = threading.Barrier(16)
     found = []
@@ -284,8 +328,12 @@ def test_sixteen_threads_looking_up_at_once_import_each_plugin_once(site_dir, un
 def test_an_alias_may_not_take_a_name_already_in_use(site_dir, unique):
     bad = f"bad_{unique}"
     register = "    register(First)\n    register(Second, aliases=['First'])"
-    write_plugin(site_dir, distribution=f"bad-{unique}", namespace=bad,
-                 source=plugin_source("First", "Second", register=register))
+    write_plugin(
+        site_dir,
+        distribution=f"bad-{unique}",
+        namespace=bad,
+        source=plugin_source("First", "Second", register=register),
+    )
 
     record = status_of(Registry(only={bad}), bad)
 
@@ -326,8 +374,9 @@ def test_a_plugin_may_build_on_another_plugins_layer_while_it_imports(
     site_dir, unique, monkeypatch
 ):
     base, derived = f"base_{unique}", f"derived_{unique}"
-    write_plugin(site_dir, distribution=f"base-{unique}", namespace=base,
-                 source=plugin_source("Base"))
+    write_plugin(
+        site_dir, distribution=f"base-{unique}", namespace=base, source=plugin_source("Base")
+    )
     source = (
         "import layer_registry\n"
         f"Base = layer_registry.get('{base}>Base')\n"
@@ -349,16 +398,21 @@ def test_a_plugin_may_build_on_another_plugins_layer_while_it_imports(
 
 def test_a_plugin_rebinding_another_plugins_keras_name_is_failed_and_undone(site_dir, unique):
     victim, thief = f"victim_{unique}", f"thief_{unique}"
-    write_plugin(site_dir, distribution=f"victim-{unique}", namespace=victim,
-                 source=plugin_source("Target"))
+    write_plugin(
+        site_dir, distribution=f"victim-{unique}", namespace=victim, source=plugin_source("Target")
+    )
     preamble = (
         "import keras\n"
         "class Impostor(keras.layers.Layer):\n    def get_config(self):\n"
         "        return super().get_config()\n"
         f"keras.saving.get_custom_objects()['{victim}>Target'] = Impostor\n"
     )
-    write_plugin(site_dir, distribution=f"zzz-{unique}", namespace=thief,
-                 source=plugin_source("Evil", preamble=preamble))
+    write_plugin(
+        site_dir,
+        distribution=f"zzz-{unique}",
+        namespace=thief,
+        source=plugin_source("Evil", preamble=preamble),
+    )
     registry = Registry(only={victim, thief})
 
     target = registry.get(f"{victim}>Target")  # loads the victim first

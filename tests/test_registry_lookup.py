@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 import pytest
+
 from distributions import plugin_source
 from distributions import write_plugin
-
 from layer_registry import AmbiguousNameError
 from layer_registry import LayerConfigError
 from layer_registry import LayerNotFoundError
@@ -23,10 +23,13 @@ def two_plugins(site_dir, unique):
         "    register(OnlyA, tags=['rare', 'common'])\n"
         "    register(Renamed, aliases=['Original'])"
     )
-    write_plugin(site_dir, distribution=f"a-{unique}", namespace=a,
-                 source=plugin_source("Shared", "OnlyA", "Renamed", register=register_a))
-    write_plugin(site_dir, distribution=f"b-{unique}", namespace=b,
-                 source=plugin_source("Shared"))
+    write_plugin(
+        site_dir,
+        distribution=f"a-{unique}",
+        namespace=a,
+        source=plugin_source("Shared", "OnlyA", "Renamed", register=register_a),
+    )
+    write_plugin(site_dir, distribution=f"b-{unique}", namespace=b, source=plugin_source("Shared"))
     return Registry(only={a, b}), a, b
 
 
@@ -86,9 +89,7 @@ def test_odd_names_raise_layer_not_found(two_plugins, name):
 def test_names_filters_by_glob_plugin_and_tag(two_plugins):
     registry, a, b = two_plugins
 
-    assert registry.names() == sorted(
-        [f"{a}>OnlyA", f"{a}>Renamed", f"{a}>Shared", f"{b}>Shared"]
-    )
+    assert registry.names() == sorted([f"{a}>OnlyA", f"{a}>Renamed", f"{a}>Shared", f"{b}>Shared"])
     assert registry.names("Only*") == [f"{a}>OnlyA"]
     assert registry.names(f"{b}>*") == [f"{b}>Shared"]
     assert registry.names(plugin=b) == [f"{b}>Shared"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from layer_registry._records import LayerInfo, PluginInfo
+from layer_registry._records import LayerInfo
+from layer_registry._records import PluginInfo
 from layer_registry._registry import default_registry
 
 # get()'s fast path reads the default registry's table of resolved names directly: a lookup

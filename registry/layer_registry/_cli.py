@@ -100,7 +100,9 @@ def _warn_failed_plugins() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
 def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_json: bool) -> int:
     """List the registered layers, optionally matching a glob PATTERN ('*Linear')."""
-    infos = [layer_registry.info(name) for name in layer_registry.names(pattern, plugin=plugin, tag=tag)]
+    infos = [
+        layer_registry.info(name) for name in layer_registry.names(pattern, plugin=plugin, tag=tag)
+    ]
     if as_json:
         _echo_json([dataclasses.asdict(info) for info in infos])
         return 0
@@ -123,8 +125,13 @@ def _print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
 
 @cli.command("search")
 @click.argument("words", nargs=-1, required=True)
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="At most this many results.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many results.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
 def search_command(words: tuple[str, ...], limit: int, as_json: bool) -> int:
     """Search names, tags, summaries and docstrings for every one of WORDS, best match first."""
@@ -223,30 +230,49 @@ def doctor_command(namespace: str | None, strict: bool, as_json: bool) -> int:
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
     if as_json:
-        _echo_json({
-            "findings": [dataclasses.asdict(f) for f in findings],
-            "errors": errors,
-            "warnings": warnings,
-        })
+        _echo_json(
+            {
+                "findings": [dataclasses.asdict(f) for f in findings],
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
     else:
         marks = {"ok": "[green]ok[/]", "warning": "[yellow]warning[/]", "error": "[red]error[/]"}
         console = _console()
         for finding in findings:
             where = finding.namespace or "(environment)"
-            console.print(f"{marks[finding.level]:<8} {where}: {finding.message}",
-                          highlight=False, markup=True)
+            console.print(
+                f"{marks[finding.level]:<8} {where}: {finding.message}",
+                highlight=False,
+                markup=True,
+            )
         console.print(f"{errors} error(s), {warnings} warning(s)", highlight=False)
     return 1 if errors or (strict and warnings) else 0
 
 
 @cli.command("new")
 @click.argument("name")
-@click.option("--namespace", "namespace", metavar="NS",
-              help="The plugin's namespace (default: from NAME, 'acme-layers' -> 'acme').")
-@click.option("--layer", "layer", metavar="CLASS", default="GatedLinear", show_default=True,
-              help="The class name of the example layer.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="The folder to create (default: ./NAME).")
+@click.option(
+    "--namespace",
+    "namespace",
+    metavar="NS",
+    help="The plugin's namespace (default: from NAME, 'acme-layers' -> 'acme').",
+)
+@click.option(
+    "--layer",
+    "layer",
+    metavar="CLASS",
+    default="GatedLinear",
+    show_default=True,
+    help="The class name of the example layer.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to create (default: ./NAME).",
+)
 def new_command(name: str, namespace: str | None, layer: str, output: Path | None) -> int:
     """Create a plugin project NAME: package, example layer, tests, docs, packaging.
 
@@ -256,8 +282,13 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
     from layer_registry._scaffold import new_plugin
 
     registry = default_registry()
-    files = new_plugin(name, namespace=namespace, layer=layer, output=output,
-                       is_installed=lambda ns: registry.provider(ns) is not None)
+    files = new_plugin(
+        name,
+        namespace=namespace,
+        layer=layer,
+        output=output,
+        is_installed=lambda ns: registry.provider(ns) is not None,
+    )
     root = output or Path(name)
     click.echo(f"created {len(files)} files in {root}")
     click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Sequence
 
@@ -65,8 +67,11 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     from layer_registry.testing._runner import Runner
     from layer_registry.testing._subject import subjects_for
 
+    # Stdout carries the report (or the JSON) only: what a plugin prints on import, or a
+    # layer in __init__, build or call, goes to stderr.
     try:
-        subjects = subjects_for(list(targets) or None)
+        with contextlib.redirect_stdout(sys.stderr):
+            subjects = subjects_for(list(targets) or None)
     except ValueError as exc:  # an invalid expected-failure declaration on a layer
         raise click.ClickException(str(exc)) from exc
     if not subjects:
@@ -90,7 +95,8 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
             progress.update(task, advance=1, description=f"{result.layer} {result.check}")
 
         try:
-            results = runner.run(advance)
+            with contextlib.redirect_stdout(sys.stderr):
+                results = runner.run(advance)
         finally:
             runner.close()
     elapsed = time.perf_counter() - started

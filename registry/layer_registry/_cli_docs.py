@@ -20,6 +20,9 @@ from typing import Any
 
 import click
 
+from layer_registry._errors import PluginError
+from layer_registry._errors import RegistryError
+
 PLUGIN = "layer-registry"
 DEFAULT_SITE_DIR = Path("build") / "site"
 
@@ -118,6 +121,11 @@ def build_command(
         from mkdocs.config import load_config
 
         config = load_config(str(config_path), site_dir=site, strict=True if strict else None)
+        if PLUGIN not in config.plugins:
+            raise RegistryError(
+                f"{config_path} does not enable the layer-registry MkDocs plugin, so it would "
+                f"build no layer pages; add `- {PLUGIN}` under `plugins` in it"
+            )
         if timeout is not None:
             config.plugins[PLUGIN].config["timeout"] = timeout
         if strict:
@@ -259,10 +267,10 @@ def _check_namespaces(namespaces: Sequence[str]) -> None:
     installed = {plugin.namespace for plugin in layer_registry.plugins()}
     missing = [ns for ns in namespaces if ns not in installed]
     if missing:
-        raise click.BadParameter(
-            f"no installed plugin has the namespace {missing[0]!r}; installed: "
-            + (", ".join(sorted(installed)) or "none"),
-            param_hint="--plugin",
+        raise PluginError(
+            f"--plugin {missing[0]}: no installed plugin has the namespace {missing[0]!r}; "
+            "installed: " + (", ".join(sorted(installed)) or "none"),
+            namespace=missing[0],
         )
 
 

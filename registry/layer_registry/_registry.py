@@ -12,9 +12,13 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
 
 from layer_registry import _cache
 from layer_registry._construct import construct
@@ -148,14 +152,15 @@ class Registry:
         with self._lock:
             if self._plugins is None:
                 only, disable, strict = self._given_only, self._given_disable, self._given_strict
-                self._only = frozenset(only) if only is not None else _env_set(
-                    "LAYER_REGISTRY_ONLY"
+                self._only = (
+                    frozenset(only) if only is not None else _env_set("LAYER_REGISTRY_ONLY")
                 )
-                self._disable = frozenset(disable if disable is not None else (
-                    _env_set("LAYER_REGISTRY_DISABLE") or ()
-                ))
+                self._disable = frozenset(
+                    disable if disable is not None else (_env_set("LAYER_REGISTRY_DISABLE") or ())
+                )
                 self._strict = (
-                    strict if strict is not None
+                    strict
+                    if strict is not None
                     else os.environ.get("LAYER_REGISTRY_STRICT", "") == "1"
                 )
                 self._plugins = self._read_entry_points()
@@ -315,7 +320,9 @@ class Registry:
                 module = plugin.entry_point.load()
                 pm.register(module, name=plugin.namespace)
                 pm.check_pending()
-            if not pm.get_hookcallers(module) and callable(getattr(module, "register_layers", None)):
+            if not pm.get_hookcallers(module) and callable(
+                getattr(module, "register_layers", None)
+            ):
                 raise _InvalidRegistration(
                     f"{plugin.describe()} defines register_layers without "
                     "@layer_registry.hookimpl, so it is never called; decorate it"
@@ -331,8 +338,9 @@ class Registry:
             self._collecting, self._collecting_for = outer
         self._commit(plugin, accepted)
         # Names the plugin gave Keras itself, bypassing the registry's checks (doctor shows them).
-        own = {name for name, cls in self._committed.items()
-               if name.startswith(plugin.namespace + ">")}
+        own = {
+            name for name, cls in self._committed.items() if name.startswith(plugin.namespace + ">")
+        }
         plugin.foreign_names = sorted(set(custom_objects) - set(keras_names_before) - own)
         return 1
 
@@ -346,9 +354,14 @@ class Registry:
         import keras
 
         custom_objects = keras.saving.get_custom_objects()
-        changed = sorted(name for name, obj in before.items() if custom_objects.get(name) is not obj)
-        renamed = sorted(name for cls, name in self._names.items()
-                         if keras.saving.get_registered_name(cls) != name)
+        changed = sorted(
+            name for name, obj in before.items() if custom_objects.get(name) is not obj
+        )
+        renamed = sorted(
+            name
+            for cls, name in self._names.items()
+            if keras.saving.get_registered_name(cls) != name
+        )
         if not changed and not renamed:
             return
         for name in changed:
@@ -435,15 +448,11 @@ class Registry:
             if not issubclass(cls, keras.layers.Layer):
                 problem = "is not a keras.layers.Layer subclass"
             elif not _defines_get_config(cls, keras.layers.Layer):
-                problem = (
-                    "does not define get_config(); return every constructor argument from it"
-                )
+                problem = "does not define get_config(); return every constructor argument from it"
             elif not cls.__name__.isidentifier():
                 problem = "does not have a valid Python class name"
             elif (owner := self._package_owner(cls)) not in (None, plugin):
-                problem = (
-                    f"belongs to {owner.describe()}; a plugin registers only its own classes"
-                )
+                problem = f"belongs to {owner.describe()}; a plugin registers only its own classes"
             elif cls in self._names or cls in new_classes:
                 problem = f"is already registered as {self._names.get(cls, new_classes.get(cls))!r}"
             else:
@@ -460,7 +469,8 @@ class Registry:
                         other = custom_objects[new_name]
                         problem = (
                             f"would take the name {new_name!r}, which Keras already maps to "
-                            f"{getattr(other, '__module__', '?')}.{getattr(other, '__name__', other)}"
+                            f"{getattr(other, '__module__', '?')}."
+                            f"{getattr(other, '__name__', other)}"
                         )
                     new_names[new_name] = cls
             if problem:
@@ -485,9 +495,7 @@ class Registry:
         custom_objects = keras.saving.get_custom_objects()
         for registration in registrations:
             cls, info = registration.cls, registration.info
-            keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(
-                cls
-            )
+            keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(cls)
             self._committed[info.name] = cls
             for alias in info.aliases:
                 # Not through register_keras_serializable: that would make Keras save the class
@@ -629,8 +637,11 @@ class Registry:
         self._ensure_catalog()
         words = [w for w in re.split(r"[\s,]+", text.lower()) if w]
         scored = [(_relevance(info, words), info.name) for info in self._infos.values()]
-        ranked = [self._infos[name] for score, name in sorted(scored, key=lambda s: (-s[0], s[1]))
-                  if score > 0]
+        ranked = [
+            self._infos[name]
+            for score, name in sorted(scored, key=lambda s: (-s[0], s[1]))
+            if score > 0
+        ]
         return ranked[:limit] if limit is not None else ranked
 
     def plugins(self) -> list[PluginInfo]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import keyword
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from layer_registry._errors import RegistryError
+from layer_registry._registry import NAMESPACE_PATTERN
 
 TEMPLATES = Path(__file__).parent / "_templates" / "plugin"
 _DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
-_NAMESPACE = re.compile(r"[a-z][a-z0-9_]*")
 _CLASS = re.compile(r"[A-Z][A-Za-z0-9]*")
+_SHADOWED = frozenset({"layer_registry", "keras", "tensorflow", "jax", "numpy", "pytest"})
 
 
 class ScaffoldError(RegistryError):
@@ -29,7 +33,7 @@ def new_plugin(
     namespace: str | None = None,
     layer: str = "GatedLinear",
     output: Path | None = None,
-    installed_namespaces: set[str] = frozenset(),  # type: ignore[assignment]
+    is_installed: Callable[[str], bool] = lambda namespace: False,
 ) -> list[Path]:
     """Write a plugin project for distribution ``name``; return the files written.
 
@@ -41,22 +45,34 @@ def new_plugin(
             f"{name!r} is not a valid distribution name; use letters, digits and '-', "
             "e.g. 'acme-layers'"
         )
-    namespace = namespace or default_namespace(name)
-    if not _NAMESPACE.fullmatch(namespace) or not namespace.isidentifier():
+    # The package is imported by name, so it must be an identifier: '3d-layers' -> '3d_layers'
+    # would be a SyntaxError in every import of it.
+    package = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if not package.isidentifier() or keyword.iskeyword(package):
         raise ScaffoldError(
-            f"namespace {namespace!r} must be a lowercase Python identifier, e.g. 'acme'; "
-            "pass --namespace"
+            f"{name!r} would make the Python package {package!r}, which cannot be imported; "
+            "start the distribution name with a letter and avoid keywords, e.g. "
+            "'acme-layers' (--namespace chooses the layer names separately)"
         )
-    if namespace in installed_namespaces:
+    if package in _SHADOWED or package in sys.stdlib_module_names:
+        raise ScaffoldError(f"{name!r} would shadow the package {package!r}; choose another name")
+    namespace = namespace or default_namespace(name)
+    if not NAMESPACE_PATTERN.fullmatch(namespace) or keyword.iskeyword(namespace):
+        raise ScaffoldError(
+            f"namespace {namespace!r} must be a lowercase Python identifier that is not a "
+            "keyword, e.g. 'acme'; pass --namespace"
+        )
+    if is_installed(namespace):
         raise ScaffoldError(
             f"namespace {namespace!r} is already used by an installed plugin (see "
             "`layer-registry plugins`); choose another with --namespace"
         )
-    if not _CLASS.fullmatch(layer):
-        raise ScaffoldError(f"layer class {layer!r} must be a CapWords identifier, e.g. 'Gated'")
-    package = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    if package in {"layer_registry", "keras", "tensorflow"}:
-        raise ScaffoldError(f"{name!r} would shadow the package {package!r}; choose another name")
+    module = re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower()
+    if not _CLASS.fullmatch(layer) or keyword.iskeyword(layer) or keyword.iskeyword(module):
+        raise ScaffoldError(
+            f"layer class {layer!r} must be a CapWords identifier whose module name "
+            f"({module!r}) is not a Python keyword, e.g. 'Gated'; pass --layer"
+        )
     target = Path(output) if output is not None else Path(name)
 
     import jinja2
@@ -68,7 +84,7 @@ def new_plugin(
         "namespace": namespace,
         "package": package,
         "cls": layer,
-        "module": re.sub(r"(?<!^)(?=[A-Z])", "_", layer).lower(),
+        "module": module,
         "core_version": __version__,
     }
     environment = jinja2.Environment(

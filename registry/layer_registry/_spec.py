@@ -37,11 +37,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
+from layer_registry._construct import construct
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import SpecError
-from layer_registry._construct import construct
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:

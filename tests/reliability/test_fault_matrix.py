@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from distributions import plugin_source
 from distributions import write_plugin
 from processes import run_cli
 from processes import run_python
 
 HOOK = "import layer_registry\n@layer_registry.hookimpl\ndef register_layers(register):\n"
-NO_CONFIG = "import keras\nclass NoConfig(keras.layers.Layer):\n    def call(self, x):\n        return x\n"
+NO_CONFIG = (
+    "import keras\nclass NoConfig(keras.layers.Layer):\n    def call(self, x):\n        return x\n"
+)
 FOREIGN = (
     "import keras\n"
     "@keras.saving.register_keras_serializable('examples')\n"
@@ -28,8 +31,12 @@ FAULTS = {
     "f_function": (HOOK + "    register(print)\n", "which is not a class"),
     "f_not_layer": (HOOK + "    register(dict)\n", "is not a keras.layers.Layer subclass"),
     "f_no_config": (NO_CONFIG + HOOK + "    register(NoConfig)\n", "does not define get_config()"),
-    "f_steal": ("from layer_registry_examples import CustomLinear\n" + HOOK
-                + "    register(CustomLinear)\n", "belongs to plugin 'examples'"),
+    "f_steal": (
+        "from layer_registry_examples import CustomLinear\n"
+        + HOOK
+        + "    register(CustomLinear)\n",
+        "belongs to plugin 'examples'",
+    ),
     "f_printer": (plugin_source("Printer", preamble="print('garbage on stdout')\n"), "loaded"),
     "f_builtin": (plugin_source("Dense"), "loaded"),
     "f_foreign": (FOREIGN + plugin_source("Honest"), "loaded"),
@@ -45,8 +52,9 @@ def installed(tmp_path_factory):
     for namespace, source in GOOD.items():
         write_plugin(root, distribution=f"zeta-{namespace}", namespace=namespace, source=source)
     # A second distribution claiming the bundled plugin's namespace.
-    write_plugin(root, distribution="zzz-examples-clone", namespace="examples",
-                 source=plugin_source("Clone"))
+    write_plugin(
+        root, distribution="zzz-examples-clone", namespace="examples", source=plugin_source("Clone")
+    )
     return root
 
 
@@ -54,12 +62,20 @@ def test_listing_keeps_every_good_layer_and_stays_valid_json(installed):
     result = run_cli("list", "--json", pythonpath=[installed])
     assert result.returncode == 0, result.stderr
     names = {record["name"] for record in json.loads(result.stdout)}
-    assert {"examples>CustomLinear", "examples>CustomNonLinear", "examples>CustomInitLayer",
-            "good_one>GoodOne", "good_two>GoodTwo", "f_printer>Printer", "f_builtin>Dense",
-            "f_foreign>Honest"} <= names
+    assert {
+        "examples>CustomLinear",
+        "examples>CustomNonLinear",
+        "examples>CustomInitLayer",
+        "good_one>GoodOne",
+        "good_two>GoodTwo",
+        "f_printer>Printer",
+        "f_builtin>Dense",
+        "f_foreign>Honest",
+    } <= names
     assert "periodic>Time2Vec" in names
-    assert not any(name.startswith(("f_import", "f_steal", "f_hook", "examples>Clone"))
-                   for name in names)
+    assert not any(
+        name.startswith(("f_import", "f_steal", "f_hook", "examples>Clone")) for name in names
+    )
 
 
 def test_plugins_reports_each_bad_plugin_with_its_cause(installed):
@@ -116,5 +132,10 @@ def test_every_good_layer_still_builds_and_runs(installed):
     result = run_python(code, pythonpath=[installed])
     assert result.returncode == 0, result.stderr
     ran = set(json.loads(result.stdout))
-    assert {"examples>CustomLinear", "periodic>Time2Vec", "good_one>GoodOne",
-            "good_two>GoodTwo", "f_printer>Printer"} <= ran
+    assert {
+        "examples>CustomLinear",
+        "periodic>Time2Vec",
+        "good_one>GoodOne",
+        "good_two>GoodTwo",
+        "f_printer>Printer",
+    } <= ran

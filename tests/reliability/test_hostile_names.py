@@ -6,16 +6,34 @@ import keras
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from processes import run_cli
-from processes import run_python
 
 import layer_registry
 from layer_registry import LayerConfigError
 from layer_registry import LayerNotFoundError
+from processes import run_cli
+from processes import run_python
 
-HOSTILE = ["", " ", ">", ">>", "*", "[!a]*", "?" * 3, "x" * 100_000, "Слой", "层>层", "\x00",
-           "../../etc/passwd", "os>system", "builtins>eval", "examples>", ">CustomLinear",
-           "examples>CustomLinear>x", "examples>customlinear", "EXAMPLES>CustomLinear"]
+HOSTILE = [
+    "",
+    " ",
+    ">",
+    ">>",
+    "*",
+    "[!a]*",
+    "?" * 3,
+    "x" * 100_000,
+    "Слой",
+    "层>层",
+    "\x00",
+    "../../etc/passwd",
+    "os>system",
+    "builtins>eval",
+    "examples>",
+    ">CustomLinear",
+    "examples>CustomLinear>x",
+    "examples>customlinear",
+    "EXAMPLES>CustomLinear",
+]
 
 
 @pytest.mark.parametrize("name", HOSTILE, ids=[repr(n)[:30] for n in HOSTILE])
@@ -63,15 +81,45 @@ def test_fuzzed_names_only_ever_raise_layer_not_found(name):
     assert issubclass(cls, keras.layers.Layer)
 
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.text(max_size=8),
-                    st.floats(allow_nan=True), st.lists(st.integers(), max_size=3))
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10**6),
+    st.text(max_size=8),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(), max_size=3),
+)
 
 
-@given(st.sampled_from(["examples>CustomLinear", "CustomNonLinear", "periodic>Snake",
-                        "periodic>Time2Vec", "SineDense"]),
-       st.dictionaries(st.sampled_from(["units", "unit", "w0", "name", "dtype", "alpha_initializer",
-                                        "kernel_initializer", "trainable", "is_first", "bogus"]),
-                       SCALARS, max_size=4))
+@given(
+    st.sampled_from(
+        [
+            "examples>CustomLinear",
+            "CustomNonLinear",
+            "periodic>Snake",
+            "periodic>Time2Vec",
+            "SineDense",
+        ]
+    ),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "units",
+                "unit",
+                "w0",
+                "name",
+                "dtype",
+                "alpha_initializer",
+                "kernel_initializer",
+                "trainable",
+                "is_first",
+                "bogus",
+            ]
+        ),
+        SCALARS,
+        max_size=4,
+    ),
+)
 def test_fuzzed_constructor_arguments_only_raise_layer_config_error(name, kwargs):
     try:
         layer = layer_registry.create(name, **kwargs)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from distributions import plugin_source
 from distributions import write_plugin
 

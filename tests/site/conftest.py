@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from processes import CLI
 from builds import MKDOCS
 from builds import ROOT
 from builds import SLOW_PREAMBLE
@@ -26,8 +25,10 @@ from builds import run
 from builds import shared_folder
 from builds import write_acme
 from builds import write_broken
+
 from distributions import plugin_source
 from distributions import write_plugin
+from processes import CLI
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import broken_layers
 import keras
+
 from processes import environment
 
 HERE = Path(__file__).resolve().parent

@@ -106,6 +106,25 @@ def test_several_inputs_are_passed_as_a_list_to_a_layer_whose_call_takes_one():
     assert [r.status for r in results] == ["pass", "pass"], results
 
 
+@pytest.mark.parametrize("shape", [(4, 0), (), (4, "5"), [(4, 3), (4, -1)]])
+def test_an_input_shape_that_register_would_refuse_is_refused(shape):
+    with pytest.raises(ValueError, match=r"input_shape=.* is not a shape; give positive"):
+        check_layer(keras.layers.Dense, example={"units": 2}, input_shape=shape, checks="call")
+
+
+def test_input_shapes_are_normalised_as_the_registry_does():
+    from layer_registry._registry import normalise_shape
+    from layer_registry.testing._subject import subject_for
+
+    for shape in ([4, 5], [[4, 3, 5], [4, 6, 5]], (None, 5)):
+        subject = subject_for(keras.layers.Dense, input_shape=shape)
+        assert subject.input_shape == normalise_shape(shape, "Dense")
+    (result,) = check_layer(
+        keras.layers.Dense, example={"units": 2}, input_shape=[4, 5], checks="call"
+    )
+    assert result.status == "pass"
+
+
 def test_an_unknown_check_is_refused_with_the_list():
     with pytest.raises(ValueError, match="unknown check 'savign'; the checks are: docstring"):
         check_layer("examples>CustomLinear", checks=["savign"])

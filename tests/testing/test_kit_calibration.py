@@ -10,12 +10,12 @@ import json
 
 import broken_layers
 import keras
-from distributions import write_plugin
 from kit_support import BROKEN_LAYERS
 from kit_support import KERAS_LAYERS
 from kit_support import TUTORIAL_PLUGIN
 from kit_support import run_check_cli
 
+from distributions import write_plugin
 from layer_registry.testing import CHECKS
 from layer_registry.testing import check_layer
 from layer_registry.testing import run_checks

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from processes import run_python
-
+from distributions import plugin_source
+from distributions import write_plugin
 from layer_registry._cli_check import _print_report
 from layer_registry.testing import CheckResult
+from processes import run_cli
+from processes import run_python
 
 
 def test_the_kit_and_the_command_need_neither_pytest_nor_keras_to_import():
@@ -75,3 +78,83 @@ def test_the_report_lists_failures_with_reasons_but_not_each_gatekept_skip(capsy
     assert out.rstrip().endswith(
         "2 layers, 3 checks: 2 passed, 1 failed, 2 skipped, 1 expected failures in 3.0 s"
     )
+
+
+NOISY = '''
+import keras
+from keras import ops
+
+print("noisy: the plugin is imported")
+
+
+class Noisy(keras.layers.Layer):
+    """A layer that prints in every method."""
+
+    def __init__(self, units=2, **kwargs):
+        print("noisy: __init__")
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        print("noisy: build", input_shape)
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+
+    def call(self, inputs):
+        print("noisy: call")
+        return ops.matmul(inputs, self.kernel)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+'''
+
+
+def test_json_stays_json_when_a_plugin_and_its_layer_print(tmp_path: Path):
+    plugin = write_plugin(
+        tmp_path,
+        distribution="noisy-layers",
+        namespace="noisy",
+        source=plugin_source(
+            preamble=NOISY,
+            register="    print('noisy: register_layers')\n"
+            "    register(Noisy, example={'units': 2}, input_shape=(2, 3))",
+        ),
+    )
+    checks = ["construct", "call", "saving", "jit_compile"]  # in the kit's order
+    finished = run_cli(
+        "check", "noisy", "--json", *(f"--check={check}" for check in checks),
+        pythonpath=[plugin],
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    results = json.loads(finished.stdout)
+    assert [(r["check"], r["status"]) for r in results] == [(c, "pass") for c in checks]
+    # What the plugin printed is not lost: it went to stderr.
+    for line in ("the plugin is imported", "register_layers", "__init__", "build", "call"):
+        assert f"noisy: {line}" in finished.stderr
+
+
+def test_a_blocked_plugin_is_not_checked_and_a_failed_one_reports_its_error(tmp_path: Path):
+    blocked = write_plugin(
+        tmp_path / "blocked",
+        distribution="blocked-layers",
+        namespace="blocked",
+        source=plugin_source("Fine"),
+    )
+    failed = write_plugin(
+        tmp_path / "failed",
+        distribution="failed-layers",
+        namespace="failed",
+        source="raise ImportError('failed-layers needs scipy_nope')\n",
+    )
+    env = {"LAYER_REGISTRY_DISABLE": "blocked"}
+    finished = run_cli("check", "blocked", pythonpath=[blocked, failed], env=env)
+    assert (finished.returncode, finished.stdout) == (2, "")
+    assert finished.stderr.strip() == (
+        "error: plugin 'blocked' (distribution blocked-layers 1.0.0) is blocked: "
+        "blocked by LAYER_REGISTRY_DISABLE"
+    )
+    finished = run_cli("check", "failed", pythonpath=[blocked, failed], env=env)
+    assert (finished.returncode, finished.stdout) == (2, "")
+    assert finished.stderr.startswith(
+        "error: plugin 'failed' (distribution failed-layers 1.0.0) is failed: "
+    )
+    assert "ImportError: failed-layers needs scipy_nope" in finished.stderr

@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 from kit_support import HERE
+
 from processes import environment
 from processes import run_python
 

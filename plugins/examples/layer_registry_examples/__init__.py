@@ -14,6 +14,4 @@ def register_layers(register):
     register(
         CustomNonLinear, example={"units": 4}, input_shape=(8, 3), tags=["periodic", "tutorial"]
     )
-    register(
-        CustomInitLayer, example={"units": 4}, input_shape=(8, 3), tags=["dense", "tutorial"]
-    )
+    register(CustomInitLayer, example={"units": 4}, input_shape=(8, 3), tags=["dense", "tutorial"])

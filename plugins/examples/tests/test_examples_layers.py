@@ -47,7 +47,9 @@ def test_custom_init_layer_starts_with_glorot_weights_and_a_bias_of_ones():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_initializers_are_configuration_and_round_trip(name):
-    layer = layer_registry.create(name, units=3, kernel_initializer="ones", bias_initializer="zeros")
+    layer = layer_registry.create(
+        name, units=3, kernel_initializer="ones", bias_initializer="zeros"
+    )
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
@@ -92,8 +94,14 @@ def test_every_layer_reloads_in_a_fresh_process_with_identical_outputs(tmp_path)
     np.save(tmp_path / "x.npy", x)
 
     subprocess.run(
-        [sys.executable, "-c", RELOAD, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"),
-         str(tmp_path / "y.npy")],
+        [
+            sys.executable,
+            "-c",
+            RELOAD,
+            str(tmp_path / "m.keras"),
+            str(tmp_path / "x.npy"),
+            str(tmp_path / "y.npy"),
+        ],
         check=True,
         capture_output=True,
     )

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import layer_registry
-
 from layer_registry_periodic.fourier_features import FourierFeatures
 from layer_registry_periodic.periodic_embedding import PeriodicEmbedding
 from layer_registry_periodic.sine_dense import SineDense

@@ -63,7 +63,7 @@ def test_gradients_are_finite_and_non_zero(cls, kwargs, shape, gradients):
     layer.build(shape)
     grads = gradients(layer, _random_input(shape, seed=1))
     assert len(grads) == len(layer.trainable_weights)
-    for variable, grad in zip(layer.trainable_weights, grads):
+    for variable, grad in zip(layer.trainable_weights, grads, strict=True):
         assert np.all(np.isfinite(grad)), variable.path
         assert np.any(grad != 0), variable.path
 
@@ -146,7 +146,7 @@ def test_training_reduces_the_loss_under_xla(cls, kwargs, feature_shape):
     assert after < 0.5 * before, (before, after)
     # The layer's own weights took part in the training, not only the head.
     layer = model.layers[0]
-    for variable, initial in zip(layer.trainable_weights, initial_weights):
+    for variable, initial in zip(layer.trainable_weights, initial_weights, strict=True):
         assert not np.allclose(keras.ops.convert_to_numpy(variable), initial), variable.path
 
 

@@ -243,6 +243,7 @@ def results_section(
     *,
     plot: str | None,
     conformance: Sequence[Mapping[str, Any]] = (),
+    conformance_note: str = "",
     why_not: str = "",
 ) -> str:
     """The executed examples with their output, the plot, the weights, the config and checks."""
@@ -302,6 +303,8 @@ def results_section(
             lines += [fenced(result.config, "json")]
     if conformance:
         lines += _conformance(conformance)
+    elif conformance_note:
+        lines += ["## Conformance", "", f"*{conformance_note}*", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,39 @@ from layer_registry._registry import Registry
 log = get_plugin_logger("layer_registry")
 
 ASSETS = ("catalog.js", "catalog.css")
+MARKDOWN_EXTENSIONS = ("admonition", "attr_list", "pymdownx.superfences", "pymdownx.highlight")
+"""What the generated pages are written in: ``!!! failure`` boxes, ``{ loading=lazy }`` images,
+fenced blocks titled ``title="Output"`` and nested in boxes. Added when a site lacks them."""
 DOCS_PLUGINS_VARIABLE = "LAYER_REGISTRY_DOCS_PLUGINS"
 """Namespaces to document when the ``plugins`` option is empty; set by ``docs --plugin``."""
 
 
 def _env_list(variable: str) -> list[str]:
     return [part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()]
+
+
+def _add_markdown_extensions(config: MkDocsConfig) -> None:
+    """Enable the extensions of ``MARKDOWN_EXTENSIONS`` the site's ``mkdocs.yml`` lacks."""
+    # Plugins configured before this one (mkdocstrings) may have added extension objects.
+    enabled = {
+        name.removeprefix("markdown.extensions.")
+        for name in config.markdown_extensions
+        if isinstance(name, str)
+    }
+    added = []
+    for name in MARKDOWN_EXTENSIONS:
+        if name in enabled:
+            continue
+        # Two highlighters fight over the same blocks: keep the site's codehilite.
+        if name == "pymdownx.highlight" and "codehilite" in enabled:
+            continue
+        config.markdown_extensions.append(name)
+        added.append(name)
+    if added:
+        log.info(
+            f"added the Markdown extension(s) {', '.join(added)}, which the layer pages use; "
+            "list them under `markdown_extensions` in mkdocs.yml to configure them"
+        )
 
 
 class LayerRegistryConfig(base.Config):
@@ -102,6 +128,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         self._jobs: dict[str, _examples.ExampleJob] = {}
         self._plot_paths: dict[str, Path] = {}
         self._why_not = ""
+        self._conformance_note = ""
         self._api: bool = True
         self._problems: list[str] = []
         self._started = 0.0
@@ -111,6 +138,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._started = time.monotonic()
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        _add_markdown_extensions(config)
         has_mkdocstrings = "mkdocstrings" in config.plugins
         if self.config.api and not has_mkdocstrings:
             raise PluginError(
@@ -225,6 +253,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             result,
             plot=plot,
             conformance=self._conformance.get(info.name, ()),
+            conformance_note=self._conformance_note,
             why_not=self._why_not,
         )
         return markdown.replace(pages.RESULTS_MARKER, section)
@@ -423,11 +452,21 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                 f"(`layer-registry check --json > {self.config.conformance}` writes them)"
             )
             return
-        except (OSError, ValueError) as exc:
-            raise PluginError(
-                f"layer-registry: cannot read conformance results {path}: {exc}"
-            ) from exc
-        rows: Sequence[Any] = data.get("results", []) if isinstance(data, dict) else data
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+            self._unreadable_conformance(path, str(exc))
+            return
+        rows = data.get("results") if isinstance(data, dict) else data
+        if not isinstance(rows, list):
+            self._unreadable_conformance(path, "expected a JSON list of results")
+            return
         for row in rows:
             if isinstance(row, dict) and "layer" in row:
                 self._conformance.setdefault(str(row["layer"]), []).append(row)
+
+    def _unreadable_conformance(self, path: Path, why: str) -> None:
+        """A broken results file costs the conformance tables, not the site (unless strict)."""
+        self._conformance_note = (
+            f"The conformance results in {path.name} could not be read ({why}); "
+            f"`layer-registry check --json > {self.config.conformance}` writes them again."
+        )
+        self._problem(f"cannot read the conformance results {path}: {why}")

@@ -345,12 +345,15 @@ def _isolated() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence TensorFlow's Python logger (retracing notices) while the checks run."""
+    """Silence TensorFlow's Python logger (retracing notices) while the checks run, and send
+    what a layer prints (in ``__init__``, ``build``, ``call``) to stderr: stdout belongs to
+    the caller, e.g. ``layer-registry check --json``."""
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
     finally:
         logger.setLevel(level)
 

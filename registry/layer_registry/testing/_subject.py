@@ -7,7 +7,6 @@ at module level.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import inspect
 import sys
 from collections.abc import Iterable
@@ -268,13 +267,6 @@ def difference(expected: Sequence[Any], actual: Sequence[Any], *, rtol: float, a
 # -- resolving what to check --------------------------------------------------------------------
 
 
-def installed_namespaces() -> set[str]:
-    """Namespaces of the installed plugins, read from entry points (no plugin is imported)."""
-    from layer_registry._registry import ENTRY_POINT_GROUP
-
-    return {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def subjects_for(
     targets: Iterable[Any] | None,
     *,
@@ -285,26 +277,29 @@ def subjects_for(
     No targets means every installed layer.
     """
     import layer_registry
+    from layer_registry._registry import default_registry
 
     items = list(targets) if targets is not None else []
     if not items:
         items = layer_registry.names()
     subjects: list[Subject] = []
-    namespaces: set[str] | None = None
     for item in items:
         if isinstance(item, Mapping):
             options = dict(item)
             layer = options.pop("layer")
             subjects.append(subject_for(layer, **options))
             continue
-        if isinstance(item, str) and ">" not in item:
-            namespaces = installed_namespaces() if namespaces is None else namespaces
-            if item in namespaces:
-                names = layer_registry.names(plugin=item)
-                if not names:
-                    _raise_for_empty_namespace(item)
-                subjects.extend(subject_for(n, expected_failures=expected_failures) for n in names)
-                continue
+        # A word without '>' is a plugin's namespace when a plugin has it, else a class name.
+        if (
+            isinstance(item, str)
+            and ">" not in item
+            and default_registry().provider(item) is not None
+        ):
+            names = layer_registry.names(plugin=item)
+            if not names:
+                _raise_for_empty_namespace(item)
+            subjects.extend(subject_for(n, expected_failures=expected_failures) for n in names)
+            continue
         subjects.append(subject_for(item, expected_failures=expected_failures))
     labels: set[str] = set()
     unique = []
@@ -316,22 +311,23 @@ def subjects_for(
 
 
 def _raise_for_empty_namespace(namespace: str) -> None:
-    import layer_registry
+    """Why the installed plugin ``namespace`` has no layers to check: blocked, failed, or none."""
+    from layer_registry._registry import default_registry
 
-    for plugin in layer_registry.plugins():
-        if plugin.namespace == namespace and plugin.status != "loaded":
-            raise PluginError(
-                f"plugin {namespace!r} (distribution {plugin.distribution} {plugin.version}) "
-                f"is {plugin.status}: {plugin.error}",
-                namespace=namespace,
-                distribution=plugin.distribution,
-                version=plugin.version,
-            )
+    plugin = default_registry().provider(namespace)
+    if plugin is not None and plugin.status in ("blocked", "failed"):
+        raise PluginError(
+            f"plugin {namespace!r} (distribution {plugin.distribution} {plugin.version}) "
+            f"is {plugin.status}: {plugin.error}",
+            namespace=namespace,
+            distribution=plugin.distribution,
+            version=plugin.version,
+        )
     raise PluginError(
         f"plugin {namespace!r} registers no layers",
         namespace=namespace,
-        distribution="",
-        version="",
+        distribution=plugin.distribution if plugin else None,
+        version=plugin.version if plugin else None,
     )
 
 
@@ -366,7 +362,10 @@ def subject_for(
         label = keras.saving.get_registered_name(cls)
         reference = _import_path(cls)
         registered = False
-    shape = input_shape if input_shape is not None else (info.input_shape if info else None)
+    if input_shape is not None:
+        shape = _input_shape(input_shape, label)
+    else:  # the registry keeps the shapes it was given normalised, as these are
+        shape = info.input_shape if info else None
     dtype = input_dtype if input_dtype is not None else (info.input_dtype if info else "float32")
     the_example = dict(example if example is not None else (info.example if info else {}))
     return Subject(
@@ -374,7 +373,7 @@ def subject_for(
         reference=reference,
         registered=registered,
         example=the_example,
-        input_shape=_normalise_shape(shape),
+        input_shape=shape,
         input_dtype=dtype if isinstance(dtype, str) else tuple(dtype),
         expected_failures=_expected_failures(cls, label, the_example, expected_failures),
         cls=cls,
@@ -387,10 +386,13 @@ def _registered_info(cls: type) -> Any:
 
     import layer_registry
     from layer_registry._errors import RegistryError
+    from layer_registry._registry import default_registry
 
     name = keras.saving.get_registered_name(cls)
     namespace, sep, _ = name.partition(">")
-    if not sep or namespace not in installed_namespaces():
+    # Only a plugin that may load can have registered it (asking imports no plugin).
+    plugin = default_registry().provider(namespace) if sep else None
+    if plugin is None or plugin.status == "blocked":
         return None
     try:
         if layer_registry.get(name) is cls:
@@ -400,20 +402,25 @@ def _registered_info(cls: type) -> Any:
     return None
 
 
+def _input_shape(shape: Any, label: str) -> Shape | tuple[Shape, ...] | None:
+    """An ``input_shape`` given to ``check_layer``, normalised as ``register`` does it."""
+    from layer_registry._registry import normalise_shape
+
+    try:
+        return normalise_shape(shape, label)
+    except Exception as exc:  # the registry's refusal, worded for register()
+        raise ValueError(
+            f"check_layer({label}): input_shape={shape!r} is not a shape; give positive "
+            "integers (or None) with the batch axis first, e.g. (4, 16), or a list of such "
+            "shapes for several inputs"
+        ) from exc
+
+
 def _import_path(cls: type) -> str | None:
     """``module:QualName`` when a fresh process can import the class that way, else None."""
     if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:
         return None
     return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _normalise_shape(shape: Any) -> Shape | tuple[Shape, ...] | None:
-    if shape is None:
-        return None
-    items = tuple(shape)
-    if items and all(isinstance(item, (list, tuple)) for item in items):
-        return tuple(tuple(item) for item in items)
-    return items
 
 
 def _expected_failures(
