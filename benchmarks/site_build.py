@@ -115,6 +115,8 @@ def floor_config(source: Path, export: Path, out: Path) -> Path:
                 python["paths"] = [str(source.parent / p) for p in python["paths"]]
         plugins.append(plugin)
     config.update(
+        # The repository's hooks (the worked example, cached) run in both builds alike.
+        hooks=[str(source.parent / hook) for hook in config.get("hooks", [])],
         docs_dir=str(export / "docs"),
         site_dir=str(out),
         plugins=plugins,
