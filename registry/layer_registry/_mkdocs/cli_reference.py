@@ -64,11 +64,18 @@ def _command(command: click.Command, context: click.Context, depth: int) -> list
 
 
 def _prose(text: str) -> str:
-    """Click help text as Markdown: paragraphs kept, `code` kept, the rest escaped."""
-    text = inspect.cleandoc(text).replace("\b\n", "").replace("\b", "")
-    text = text.split("\f", 1)[0]
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n\n".join(_escape(p) for p in paragraphs)
+    """Click help text as Markdown: paragraphs kept, `code` kept, the rest escaped.
+
+    A paragraph click keeps unwrapped (marked with ``\\b``) stays as it is, in a text block.
+    """
+    text = inspect.cleandoc(text).split("\f", 1)[0]
+    blocks = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        if paragraph.startswith("\b"):
+            blocks.append("```text\n" + paragraph.lstrip("\b").strip("\n") + "\n```")
+        elif paragraph.strip():
+            blocks.append(_escape(" ".join(paragraph.split())))
+    return "\n\n".join(blocks)
 
 
 def _escape(text: str) -> str:
