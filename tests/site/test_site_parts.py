@@ -178,3 +178,13 @@ def test_the_default_site_config_is_a_valid_mkdocs_config(tmp_path: Path):
     assert config.site_name == "Layers of acme"
     assert "layer-registry" in config.plugins and "mkdocstrings" in config.plugins
     assert (tmp_path / "docs" / "index.md").exists()
+
+
+def test_the_cli_reference_keeps_the_environment_table_as_written():
+    from layer_registry._cli import cli
+    from layer_registry._mkdocs.cli_reference import cli_reference
+
+    page = cli_reference(cli, "layer-registry")
+    table = page.split("```text\nEnvironment:\n", 1)[1].split("```", 1)[0]
+    for variable in ("DISABLE", "ONLY", "STRICT", "CACHE=off", "CACHE_DIR", "DEBUG"):
+        assert f"  LAYER_REGISTRY_{variable}" in table
