@@ -339,7 +339,9 @@ class Registry:
         self._commit(plugin, accepted)
         # Names the plugin gave Keras itself, bypassing the registry's checks (doctor shows them).
         own = {
-            name for name, cls in self._committed.items() if name.startswith(plugin.namespace + ">")
+            name
+            for r in accepted
+            for name in (r.info.name, *(f"{plugin.namespace}>{a}" for a in r.info.aliases))
         }
         plugin.foreign_names = sorted(set(custom_objects) - set(keras_names_before) - own)
         return 1
@@ -457,7 +459,7 @@ class Registry:
                 problem = f"is already registered as {self._names.get(cls, new_classes.get(cls))!r}"
             else:
                 for alias in info.aliases:
-                    if not isinstance(alias, str) or not alias.isidentifier():
+                    if not alias.isidentifier():
                         problem = f"has an invalid alias {alias!r}; use an old class name"
                         break
                 for new_name in (info.name, *(f"{info.namespace}>{a}" for a in info.aliases)):

@@ -58,6 +58,18 @@ _NOISE = (
 )
 
 
+def outcome(check: Callable[[], str | None]) -> tuple[str, str]:
+    """Run one check: ("pass", its note), ("fail", why) or ("skip", why); it never raises."""
+    try:
+        return "pass", check() or ""
+    except CheckFailed as exc:
+        return "fail", str(exc)
+    except CheckSkipped as exc:
+        return "skip", str(exc)
+    except Exception as exc:
+        return "fail", f"raised {describe_error(exc)}"
+
+
 def describe_error(exc: BaseException, limit: int = 400) -> str:
     """``Type: message``, with Keras's and TensorFlow's wrapping stripped, on one line."""
     lines = [_TF_WRAPPING.sub("", _ANSI.sub("", line)).strip() for line in str(exc).splitlines()]

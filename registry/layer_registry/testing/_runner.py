@@ -299,16 +299,12 @@ def jax_installed() -> bool:
 
 def _run_in_process(subject: Subject, check: str) -> CheckResult:
     started = time.perf_counter()
-    status, reason = "pass", ""
-    try:
+
+    def run() -> str | None:
         with _isolated():
-            reason = _checks.IN_PROCESS[check](subject) or ""
-    except _checks.CheckFailed as exc:
-        status, reason = "fail", str(exc)
-    except _checks.CheckSkipped as exc:
-        status, reason = "skip", str(exc)
-    except Exception as exc:
-        status, reason = "fail", f"raised {_checks.describe_error(exc)}"
+            return _checks.IN_PROCESS[check](subject)
+
+    status, reason = _checks.outcome(run)
     return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
 
 

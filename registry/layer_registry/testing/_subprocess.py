@@ -295,24 +295,18 @@ def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
     for check in item.checks:
         send(event="start", layer=label, check=check)
         started = time.perf_counter()
-        status, reason = "pass", ""
-        try:
+
+        def run(check: str = check) -> str | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if check == "saving":
-                    note = _checks.check_saving(subject, item.artifacts)
-                elif check == "distributed":
-                    note = _checks.check_distributed(subject, strategy)
-                elif check == "backend_portable":
-                    note = _checks.check_backend_portable(subject, item.artifacts)
-                else:
-                    raise _checks.CheckFailed(f"{check} does not run in a fresh process")
-            reason = note or ""
-        except _checks.CheckFailed as exc:
-            status, reason = "fail", str(exc)
-        except _checks.CheckSkipped as exc:
-            status, reason = "skip", str(exc)
-        except Exception as exc:
-            status, reason = "fail", f"raised {_checks.describe_error(exc)}"
+                    return _checks.check_saving(subject, item.artifacts)
+                if check == "distributed":
+                    return _checks.check_distributed(subject, strategy)
+                if check == "backend_portable":
+                    return _checks.check_backend_portable(subject, item.artifacts)
+                raise _checks.CheckFailed(f"{check} does not run in a fresh process")
+
+        status, reason = _checks.outcome(run)
         result = CheckResult(label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
         send(event="result", result=dataclasses.asdict(result))
