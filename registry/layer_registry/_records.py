@@ -11,7 +11,8 @@ from typing import Literal
 from typing import Protocol
 
 Shape = tuple[int | None, ...]
-PluginStatus = Literal["loaded", "failed", "blocked"]
+PluginStatus = Literal["not loaded", "loaded", "partial", "failed", "blocked"]
+"""``partial``: loaded, but some registered classes were refused (see ``PluginInfo.refused``)."""
 
 
 class RegisterFunction(Protocol):
@@ -73,7 +74,7 @@ class PluginInfo:
     namespace: str
     distribution: str
     version: str
-    status: PluginStatus | Literal["not loaded"]
+    status: PluginStatus
     error: str | None = None
     layers: tuple[str, ...] = ()
     summary: str = ""
@@ -82,3 +83,5 @@ class PluginInfo:
     """The entry point's value, the module (or object) the plugin's hooks live in."""
     foreign_names: tuple[str, ...] = ()
     """Names the plugin registered with Keras itself, outside the registry (``doctor`` warns)."""
+    refused: tuple[tuple[str, str], ...] = ()
+    """``(module.ClassName, why)`` for each class registration refused; the others loaded."""
