@@ -6,6 +6,7 @@ import json
 
 from distributions import plugin_source
 from distributions import write_plugin
+from layer_registry import PluginInfo
 from processes import run_cli
 
 EXAMPLES = ["examples>CustomInitLayer", "examples>CustomLinear", "examples>CustomNonLinear"]
@@ -108,3 +109,45 @@ def test_an_unknown_plugin_namespace_is_an_error_not_an_empty_list():
     result = run_cli("list", "--plugin", "nope")
     assert result.returncode == 2
     assert "no plugin with namespace 'nope' is installed" in result.stderr
+
+
+PARTIAL = [
+    PluginInfo(
+        "acme",
+        "acme-layers",
+        "1.2.0",
+        "partial",
+        layers=("acme>Good",),
+        refused=(
+            ("acme.layers.NotALayer", "is not a keras.layers.Layer subclass"),
+            ("acme.layers.Stolen", "belongs to plugin 'examples' [/x]"),
+        ),
+    ),
+    PluginInfo("zeta", "zeta-layers", "0.1.0", "loaded", layers=("zeta>Fine",)),
+]
+
+
+def test_the_plugins_table_shows_a_partial_plugin_and_each_refused_class(capsys):
+    from layer_registry._cli import print_plugins
+
+    print_plugins(PARTIAL)
+    lines = capsys.readouterr().out.splitlines()
+    row = next(line for line in lines if line.split()[:2] == ["acme", "acme-layers"])
+    assert "partial" in row and "2 classes refused" in row
+    refusals = [line for line in lines if "acme.layers." in line]
+    assert len(refusals) == 2
+    assert "acme.layers.NotALayer" in refusals[0]
+    assert "is not a keras.layers.Layer subclass" in refusals[0]
+    assert "belongs to plugin 'examples' [/x]" in refusals[1]
+
+
+def test_the_warning_after_a_listing_names_partial_plugins():
+    from layer_registry._cli import plugin_warnings
+
+    failed = PluginInfo("broken", "broken-layers", "1.0", "failed", error="ImportError: x")
+    warnings = plugin_warnings([*PARTIAL, failed])
+    assert len(warnings) == 2
+    assert "broken" in warnings[0] and "failed to load" in warnings[0]
+    assert "plugin 'acme' loaded partially: 2 classes refused" in warnings[1]
+    assert "`layer-registry plugins`" in warnings[1]
+    assert plugin_warnings(PARTIAL[1:]) == []

@@ -5,15 +5,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
 import layer_registry
 from layer_registry._errors import RegistryError
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 EXIT_ERROR = 2
 
@@ -38,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RegistryError as exc:
         click.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    except OSError as exc:
+        if exc.filename is None or os.environ.get("LAYER_REGISTRY_DEBUG"):
+            raise
+        # A file the system refused (full disk, no permission) is not a bug of ours.
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("LAYER_REGISTRY_DEBUG"):
@@ -83,14 +95,84 @@ def _console() -> Any:
     return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 100_000)
 
 
-def _warn_failed_plugins() -> None:
-    failed = [p.namespace for p in layer_registry.plugins() if p.status == "failed"]
+def plain(text: object) -> Text:
+    """``text`` as written: what a plugin or a file says is never read as Rich markup or emoji.
+
+    Every string from a plugin (names, summaries, errors) or a file passes through here before
+    a Rich table or console sees it: ``[batch, units]`` would vanish and ``[/x]`` would crash.
+    """
+    from rich.text import Text
+
+    return Text(str(text))
+
+
+# A list of more than five registered names (``package>Name, ...``) shows three in text output.
+_NAMES_SHOWN = 3
+_NAME = r"[^\s,;>]+>[^\s,;]+"
+_NAME_LIST = re.compile(rf"{_NAME}(?:, {_NAME}){{5,}}")
+
+
+def summarise_names(message: str) -> str:
+    """``message`` with each long list of registered names cut to a few and a count.
+
+    keras-hub registers hundreds of names with Keras; one doctor line must stay readable, and
+    ``--json`` keeps the whole list.
+    """
+
+    def cut(match: re.Match[str]) -> str:
+        names = match.group(0).split(", ")
+        shown = ", ".join(names[:_NAMES_SHOWN])
+        more = len(names) - _NAMES_SHOWN
+        return f"{shown} and {more} more ({len(names)} names; --json lists all)"
+
+    return _NAME_LIST.sub(cut, message)
+
+
+def plugin_warnings(records: Sequence[layer_registry.PluginInfo]) -> list[str]:
+    """The warning lines a listing ends with: failed plugins, then partially loaded ones."""
+    lines = []
+    failed = [p.namespace for p in records if p.status == "failed"]
     if failed:
-        click.echo(
+        lines.append(
             f"warning: {len(failed)} plugin(s) failed to load ({', '.join(failed)}); "
-            "see `layer-registry plugins`",
-            err=True,
+            "see `layer-registry plugins`"
         )
+    for record in records:
+        if record.status == "partial":
+            lines.append(
+                f"warning: plugin {record.namespace!r} loaded partially: "
+                f"{_classes_refused(record)}; `layer-registry plugins` says why"
+            )
+    return lines
+
+
+def _classes_refused(record: layer_registry.PluginInfo) -> str:
+    count = len(record.refused)
+    return f"{count} class{'es' if count != 1 else ''} refused"
+
+
+def _warn_failed_plugins() -> None:
+    for line in plugin_warnings(layer_registry.plugins()):
+        click.echo(line, err=True)
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be created in ``folder`` (made on demand), or None if they can.
+
+    Checked before any work, so that a build or a scaffold never fails at its last step.
+    """
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        # A real file, not os.access: root passes os.access on read-only places such as /proc.
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"cannot create files in {existing} ({exc.strerror or exc})"
+    return None
 
 
 @cli.command("list")
@@ -118,7 +200,7 @@ def _print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
 
     table = Table("name", "plugin", "summary", box=None, pad_edge=False)
     for info in infos:
-        table.add_row(info.name, info.namespace, info.summary)
+        table.add_row(plain(info.name), plain(info.namespace), plain(info.summary))
     if infos:
         _console().print(table)
 
@@ -187,24 +269,44 @@ def plugins_command(as_json: bool) -> int:
     if as_json:
         _echo_json([dataclasses.asdict(record) for record in records])
         return 0
-    from rich.table import Table
-
-    table = Table("namespace", "distribution", "version", "status", "layers", "error", box=None)
-    styles = {"loaded": "green", "failed": "red", "blocked": "yellow"}
-    for record in records:
-        table.add_row(
-            record.namespace,
-            record.distribution,
-            record.version,
-            f"[{styles.get(record.status, '')}]{record.status}[/]",
-            str(len(record.layers)),
-            record.error or "",
-        )
     if records:
-        _console().print(table)
+        print_plugins(records)
     else:
         click.echo("no plugins installed; try `pip install layer-registry-examples`", err=True)
     return 0
+
+
+_STATUS_STYLES = {"loaded": "green", "partial": "dark_orange", "failed": "red", "blocked": "yellow"}
+
+
+def print_plugins(records: Sequence[layer_registry.PluginInfo]) -> None:
+    """The plugins table, then each class a partially loaded plugin had refused, and why."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("namespace", "distribution", "version", "status", "layers", "error", box=None)
+    for record in records:
+        problem = record.error or ""
+        if record.status == "partial" and not problem:
+            problem = f"{_classes_refused(record)} (below)"
+        table.add_row(
+            plain(record.namespace),
+            plain(record.distribution),
+            plain(record.version),
+            Text(record.status, style=_STATUS_STYLES.get(record.status, "")),
+            str(len(record.layers)),
+            plain(problem),
+        )
+    console = _console()
+    console.print(table)
+    refused = [(r.namespace, cls, why) for r in records for cls, why in r.refused]
+    if refused:
+        console.print()
+        console.print("refused classes (the plugin's other layers loaded):", highlight=False)
+        details = Table("namespace", "class", "why", box=None)
+        for namespace, cls, why in refused:
+            details.add_row(plain(namespace), plain(cls), plain(why))
+        console.print(details)
 
 
 def run() -> None:
@@ -238,14 +340,15 @@ def doctor_command(namespace: str | None, strict: bool, as_json: bool) -> int:
             }
         )
     else:
-        marks = {"ok": "[green]ok[/]", "warning": "[yellow]warning[/]", "error": "[red]error[/]"}
+        from rich.text import Text
+
+        styles = {"ok": "green", "warning": "yellow", "error": "red"}
         console = _console()
         for finding in findings:
             where = finding.namespace or "(environment)"
             console.print(
-                f"{marks[finding.level]:<8} {where}: {finding.message}",
-                highlight=False,
-                markup=True,
+                Text(finding.level, style=styles[finding.level]),
+                plain(f"{where}: {summarise_names(finding.message)}"),
             )
         console.print(f"{errors} error(s), {warnings} warning(s)", highlight=False)
     return 1 if errors or (strict and warnings) else 0
@@ -279,8 +382,13 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
     NAME is the distribution name users will `pip install`, e.g. acme-layers.
     """
     from layer_registry._registry import default_registry
+    from layer_registry._scaffold import ScaffoldError
     from layer_registry._scaffold import new_plugin
 
+    root = output or Path(name)
+    problem = folder_problem(root)
+    if problem is not None:
+        raise ScaffoldError(f"cannot create {root}: {problem}; choose another folder with -o")
     registry = default_registry()
     files = new_plugin(
         name,
@@ -289,7 +397,6 @@ def new_command(name: str, namespace: str | None, layer: str, output: Path | Non
         output=output,
         is_installed=lambda ns: registry.provider(ns) is not None,
     )
-    root = output or Path(name)
     click.echo(f"created {len(files)} files in {root}")
     click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")
     return 0

@@ -81,7 +81,8 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     errors = Console(stderr=True)
     started = time.perf_counter()
     with Progress(
-        TextColumn("{task.description}"),
+        # The description is a layer's name: text from a plugin, never markup.
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -111,8 +112,10 @@ def _print_report(
     results: Sequence[CheckResult], checks: Sequence[str], layers: int, elapsed: float
 ) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
+
+    from layer_registry._cli import plain
 
     rows: dict[str, dict[str, CheckResult]] = {}
     for result in results:
@@ -126,7 +129,7 @@ def _print_report(
     for check in checks:
         table.add_column(_HEADINGS[check], no_wrap=True)
     for layer, by_check in rows.items():
-        table.add_row(escape(layer), *(_CELLS[_kind(by_check[check])] for check in checks))
+        table.add_row(plain(layer), *(_CELLS[_kind(by_check[check])] for check in checks))
     console.print(table)
     console.print(
         "[dim]"
@@ -144,7 +147,12 @@ def _print_report(
     }
     for result in notes:
         label = labels.get(_kind(result), "[dim]SKIP[/] ")
-        console.print(f"{label} {escape(result.layer)} {result.check}: {escape(result.reason)}")
+        console.print(
+            Text.assemble(
+                Text.from_markup(label), " ", plain(result.layer), f" {result.check}: ",
+                plain(result.reason),
+            )
+        )
     counts = {
         status: sum(r.status == status for r in results)
         for status in ("pass", "fail", "skip", "xfail")

@@ -25,6 +25,10 @@ from layer_registry._errors import RegistryError
 
 PLUGIN = "layer-registry"
 DEFAULT_SITE_DIR = Path("build") / "site"
+SITE_MARKER = ".layer-registry-site"
+"""Written into every folder ``docs build`` builds: only such a folder may be emptied again.
+
+Hidden, so MkDocs's own cleaning of the folder keeps it."""
 
 DEFAULT_CONFIG = {
     "theme": {
@@ -91,7 +95,8 @@ def _common(function: Any) -> Any:
     "site_dir",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write the site into DIR (default: the config's site_dir, or ./build/site).",
+    help="Write the site into DIR (default: the config's site_dir, or ./build/site). Building "
+    "empties DIR, so it must be new, empty or made by a previous build.",
 )
 @click.option(
     "--strict",
@@ -117,6 +122,8 @@ def build_command(
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort
 
+    if site_dir is not None:  # first what the path alone tells, before any plugin is loaded
+        _check_site_dir(site_dir, site_dir)
     with _site(config_file, namespaces, site_dir, quiet) as (config_path, site):
         from mkdocs.config import load_config
 
@@ -126,6 +133,16 @@ def build_command(
                 f"{config_path} does not enable the layer-registry MkDocs plugin, so it would "
                 f"build no layer pages; add `- {PLUGIN}` under `plugins` in it"
             )
+        target = Path(config.site_dir)
+        if site is not None:  # a folder of ours (-o or the default), not the config's own
+            given = site_dir if site_dir is not None else DEFAULT_SITE_DIR
+            _check_site_dir(given, target, [Path(config_path), Path(config.docs_dir)])
+        # Marked before building: a build that fails half-way leaves a folder it may empty again.
+        target.mkdir(parents=True, exist_ok=True)
+        (target / SITE_MARKER).write_text(
+            "Built by `layer-registry docs build`, which empties this folder on each build.\n",
+            encoding="utf-8",
+        )
         if timeout is not None:
             config.plugins[PLUGIN].config["timeout"] = timeout
         if strict:
@@ -162,6 +179,8 @@ def serve_command(
     """Serve the site locally, rebuilding it when a page or a layer's source changes."""
     from mkdocs.commands.serve import serve
 
+    if dev_addr is not None:
+        _check_address(dev_addr)  # before the first build, which takes a while
     with _site(config_file, namespaces, None, quiet) as (config_path, _):
         serve(
             config_file=str(config_path),
@@ -170,6 +189,52 @@ def serve_command(
             livereload=True,
         )
     return 0
+
+
+def _check_site_dir(given: Path, target: Path, sources: Sequence[Path] = ()) -> None:
+    """Refuse a site folder whose building would delete what the command did not make.
+
+    MkDocs empties the site folder (all but hidden files) before it writes the site; ``mkdocs
+    build`` guards only the docs folder, and a plugin author's flow has no mkdocs.yml at all.
+    """
+    target = target.resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise RegistryError(
+            f"{given}: the site folder would be the current folder or a parent of it, and "
+            "building empties it; choose a new folder, e.g. -o build/site"
+        )
+    for source in sources:
+        source = source.resolve()
+        if source == target or target in source.parents:
+            raise RegistryError(
+                f"{given}: the site folder holds the docs sources ({source}), and building "
+                "empties it; choose another folder with -o"
+            )
+    if (target / SITE_MARKER).is_file() or not target.is_dir():
+        return
+    files = sorted(entry.name for entry in target.iterdir() if not entry.name.startswith("."))
+    if files:
+        raise RegistryError(
+            f"{given}: the folder holds {len(files)} file(s) or folder(s) (e.g. {files[0]}) "
+            "that `layer-registry docs build` did not make, and building empties it; choose "
+            "an empty or new folder with -o, or delete them yourself"
+        )
+
+
+def _check_address(address: str) -> None:
+    from mkdocs.config.config_options import IpAddress
+    from mkdocs.config.config_options import ValidationError
+
+    try:
+        port = IpAddress().validate(address).port
+    except ValidationError as exc:
+        why = str(exc)
+    else:
+        if 0 <= port <= 65535:
+            return
+        why = f"port {port} is not between 0 and 65535"
+    raise RegistryError(f"--dev-addr {address}: {why}; use IP:PORT, e.g. 127.0.0.1:8000")
 
 
 @contextlib.contextmanager

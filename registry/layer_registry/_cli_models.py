@@ -25,6 +25,8 @@ def build_command(spec: Path, summary: bool, output: Path | None) -> int:
     from layer_registry._saving import save_model
     from layer_registry._spec import build_model
 
+    if output is not None:
+        _check_output(output)  # before building: a model that cannot be saved is not built
     model = build_model(spec)
     if summary:
         model.summary()
@@ -37,6 +39,26 @@ def build_command(spec: Path, summary: bool, output: Path | None) -> int:
         save_model(model, output)
         click.echo(f"saved {output}", err=True)
     return 0
+
+
+def _check_output(output: Path) -> None:
+    from layer_registry._cli import folder_problem
+    from layer_registry._errors import ModelFileError
+
+    # save_model refuses other suffixes too, but only once the model is built.
+    if output.suffix != ".keras":
+        raise ModelFileError(
+            f"{output}: a model file name must end in .keras, e.g. -o {output.stem}.keras",
+            path=str(output),
+        )
+    if not output.parent.exists():
+        raise ModelFileError(
+            f"{output}: the folder {output.parent} does not exist; create it first",
+            path=str(output),
+        )
+    problem = folder_problem(output.parent)
+    if problem is not None:
+        raise ModelFileError(f"{output}: {problem}; choose another path", path=str(output))
 
 
 @click.command("requirements")
