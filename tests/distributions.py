@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 LAYER_TEMPLATE = '''
@@ -67,22 +69,37 @@ def write_plugin(
     version: str = "1.0.0",
     module: str | None = None,
     summary: str = "A throw-away plugin.",
+    entry_points: Mapping[str, str] | None = None,
+    requires: Sequence[str] = (),
+    files: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an installed-looking plugin distribution into ``root``; return ``root``.
 
     The package ``module`` (derived from ``distribution`` by default) gets ``source`` as its
     ``__init__.py`` and is declared as entry point ``namespace`` in group ``layer_registry``.
+    ``entry_points`` (namespace -> module) replaces that declaration, ``files`` (path relative
+    to ``root`` -> text) adds modules, and ``requires`` lists ``Requires-Dist`` lines. The
+    ``RECORD`` lists every file written, as pip's does.
     """
     module = module or re.sub(r"[^a-z0-9_]", "_", distribution.lower())
-    package = root / module
-    package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text(source)
+    written = {f"{module}/__init__.py": source, **(files or {})}
+    for relative, text in written.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     dist_info = root / f"{re.sub(r'[-.]+', '_', distribution)}-{version}.dist-info"
     dist_info.mkdir(exist_ok=True)
     (dist_info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: {summary}\n"
         f"Project-URL: Homepage, https://example.org/{distribution}\n"
+        + "".join(f"Requires-Dist: {line}\n" for line in requires)
     )
-    (dist_info / "entry_points.txt").write_text(f"[layer_registry]\n{namespace} = {module}\n")
-    (dist_info / "RECORD").write_text("")
+    declared = entry_points if entry_points is not None else {namespace: module}
+    (dist_info / "entry_points.txt").write_text(
+        "[layer_registry]\n" + "".join(f"{ns} = {value}\n" for ns, value in declared.items())
+    )
+    record = [*written, *(f"{dist_info.name}/{n}" for n in ("METADATA", "entry_points.txt"))]
+    (dist_info / "RECORD").write_text(
+        "".join(f"{path},,\n" for path in record) + f"{dist_info.name}/RECORD,,\n"
+    )
     return root

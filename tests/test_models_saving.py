@@ -20,9 +20,9 @@ import layer_registry
 from distributions import layer_source
 from distributions import plugin_source
 from distributions import write_plugin
-from layer_registry._saving import CONFIG_MEMBER
-from layer_registry._saving import PROVENANCE_MEMBER
-from layer_registry._saving import _scan
+from layer_registry._archive import CONFIG_MEMBER
+from layer_registry._archive import PROVENANCE_MEMBER
+from layer_registry._archive import scan as _scan
 from models_support import GUIDES
 from models_support import guide_block
 from processes import run_python
@@ -40,8 +40,8 @@ def plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         module="acme_layers",
         # Version 2 is the guide's renamed plugin, verbatim.
         source=guide_block("models.md", "acme_layers/__init__.py"),
+        files={"acme_layers/scale.py": layer_source("Scale")},
     )
-    (acme_v2 / "acme_layers" / "scale.py").write_text(layer_source("Scale"))
     return {
         "acme_v1": write_plugin(
             root / "acme_v1",
@@ -354,10 +354,14 @@ def test_save_model_writes_a_plain_keras_file_with_provenance(tmp_path: Path) ->
     with zipfile.ZipFile(path) as archive:
         record = json.loads(archive.read(PROVENANCE_MEMBER))
         assert {"config.json", "metadata.json", "model.weights.h5"} <= set(archive.namelist())
+    assert record["format"] == 2
     assert record["plugins"] == {
-        "examples": {"distribution": "layer-registry-examples", "version": "0.1.0"}
+        "examples": {"distribution": "layer-registry-examples", "version": "0.1.0", "libraries": {}}
     }
-    assert record["layers"] == ["examples>CustomLinear", "examples>CustomNonLinear"]
+    assert record["layers"] == {
+        "examples>CustomLinear": "examples",
+        "examples>CustomNonLinear": "examples",
+    }
     x = np.ones((3, 16), dtype="float32")
     expected = model.predict(x, verbose=0)
     for loaded in (layer_registry.load_model(path), keras.saving.load_model(path)):
@@ -445,10 +449,10 @@ def test_truncated_and_corrupted_archives(tmp_path: Path) -> None:
 
 
 def test_config_larger_than_the_cap_is_refused(tmp_path: Path, monkeypatch) -> None:
-    from layer_registry import _saving
+    from layer_registry import _archive
 
     _, path = _regressor(tmp_path)
-    monkeypatch.setattr(_saving, "CONFIG_LIMIT", 100)
+    monkeypatch.setattr(_archive, "CONFIG_LIMIT", 100)
     with pytest.raises(layer_registry.ModelFileError, match="more than the 100"):
         layer_registry.load_model(path)
 
@@ -504,7 +508,6 @@ def test_scan_finds_names_at_any_depth() -> None:
         "zeta>Deep": "config.layers[0].config.inner.config.deeper[0]",
         "examples>CustomLinear": "config.layers[1].config.layers[0]",
     }
-    assert scan.namespaces == ["acme", "examples", "zeta"]
 
 
 def test_scan_survives_deep_nesting() -> None:

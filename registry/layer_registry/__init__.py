@@ -18,6 +18,7 @@ from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginError
 from layer_registry._errors import PluginVersionWarning
+from layer_registry._errors import ProvenanceWarning
 from layer_registry._errors import RegistryError
 from layer_registry._errors import SpecError
 from layer_registry._errors import UnsafeModelError
@@ -29,8 +30,7 @@ from layer_registry._saving import load_model
 from layer_registry._saving import requirements
 from layer_registry._saving import save_model
 from layer_registry._spec import build_model
-
-__version__ = "0.1.0"
+from layer_registry._version import __version__
 
 __all__ = [
     "AmbiguousNameError",
@@ -42,10 +42,12 @@ __all__ = [
     "PluginError",
     "PluginInfo",
     "PluginVersionWarning",
+    "ProvenanceWarning",
     "Registry",
     "RegistryError",
     "SpecError",
     "UnsafeModelError",
+    "__version__",
     "build_model",
     "create",
     "get",

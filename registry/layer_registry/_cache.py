@@ -23,8 +23,9 @@ from typing import Any
 
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
+from layer_registry._version import __version__
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever the layout of the file or of the records changes."""
 
 
@@ -53,8 +54,6 @@ def cache_file(settings: str = "") -> Path | None:
 
 def installed_key(entry_points: Iterable[Any]) -> str:
     """A digest of everything installed that could change what the plugins register."""
-    from layer_registry import __version__
-
     digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
     # Installing or removing anything changes a site-packages folder: a plugin that failed for
     # want of a dependency is retried once the dependency is installed.
@@ -181,5 +180,10 @@ def _layer_from_json(item: dict[str, Any]) -> LayerInfo:
 
 def _plugin_from_json(item: dict[str, Any]) -> PluginInfo:
     return PluginInfo(
-        **{**item, "layers": tuple(item["layers"]), "foreign_names": tuple(item["foreign_names"])}
+        **{
+            **item,
+            "layers": tuple(item["layers"]),
+            "foreign_names": tuple(item["foreign_names"]),
+            "refused": tuple((str(where), str(why)) for where, why in item["refused"]),
+        }
     )

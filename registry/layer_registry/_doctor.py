@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Literal
 
 from layer_registry import _cache
+from layer_registry._records import split_name
 from layer_registry._registry import Registry
 
 Level = Literal["error", "warning", "ok"]
@@ -62,7 +64,12 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
     builtins = keras_layer_names()
     providers: dict[str, list[str]] = {}
     for name in registry.names():
-        providers.setdefault(name.split(">", 1)[1], []).append(name)
+        providers.setdefault(split_name(name)[1], []).append(name)
+    # Each class another plugin tried to register and was refused: its owner hears of it too.
+    contested: dict[str, list[str]] = {}
+    for record in records:
+        for where, _ in record.refused:
+            contested.setdefault(where, []).append(record.namespace)
 
     for record in records:
         if namespace is not None and record.namespace != namespace:
@@ -79,7 +86,9 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
             add("warning", "blocked", f"{source} is installed but {record.error}")
             continue
         add("ok", "loads", f"{source} loads and registers {len(record.layers)} layer(s)")
-        if not record.layers:
+        for where, why in record.refused:
+            add("error", "registration", f"registered {where}, which was refused: it {why}")
+        if not record.layers and not record.refused:
             add("warning", "layers", "registers no layers; does register_layers call register()?")
         for field, value in (("summary", record.summary), ("home page", record.home_page)):
             if not value:
@@ -99,6 +108,22 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
             )
         for name in record.layers:
             info = registry.info(name)
+            others = [ns for ns in contested.get(info.import_path, []) if ns != record.namespace]
+            if others:
+                add(
+                    "warning",
+                    "collision",
+                    f"{name} ({info.import_path}) is also registered by plugin(s) "
+                    f"{', '.join(map(repr, others))}, refused there: this plugin keeps it",
+                )
+            if not _defines_get_config(registry.get(name)) and _takes_arguments(registry.get(name)):
+                add(
+                    "warning",
+                    "config",
+                    f"{name} defines no get_config(); Keras builds one from the constructor's "
+                    "arguments when they are plain values: `layer-registry check "
+                    f"{name}` (config_roundtrip) tells whether they round-trip",
+                )
             if not info.summary:
                 add("warning", "docstring", f"{name} has no docstring summary line")
             if info.input_shape is None:
@@ -124,3 +149,23 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
                     f"also {', '.join(others)}; users must write {name!r}",
                 )
     return findings
+
+
+def _defines_get_config(cls: type) -> bool:
+    """Whether a class below Keras's own layers defines ``get_config``."""
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] == "keras":
+            return False
+        if "get_config" in vars(klass):
+            return True
+    return False
+
+
+def _takes_arguments(cls: type) -> bool:
+    """Whether the constructor has arguments of its own, beyond ``*args`` and ``**kwargs``."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    variadic = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+    return any(p.kind not in variadic for p in parameters)

@@ -166,3 +166,15 @@ class PluginVersionWarning(UserWarning):
         self.recorded = recorded
         self.installed = installed
         super().__init__(message)
+
+
+class ProvenanceWarning(UserWarning):
+    """Part of the provenance a ``.keras`` file records is not valid and was left out.
+
+    The provenance is data from the file, not from this machine: a field that is not a valid
+    distribution name or version never becomes a requirement line.
+    """
+
+    def __init__(self, message: str, *, path: str):
+        self.path = path
+        super().__init__(message)

@@ -15,9 +15,10 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
-# Historic: the registry calls it once, and pluggy replays the call on each plugin as it is
-# registered, so every plugin's layers are collected as that plugin loads (plugins load lazily).
-@hookspec(historic=True)
+# The registry calls each plugin's implementation alone, as that plugin loads (plugins load
+# lazily), with a ``register`` bound to that plugin: a kept ``register`` cannot register into
+# another plugin's load.
+@hookspec
 def register_layers(register: RegisterFunction) -> None:
     """Register this plugin's layers by calling ``register(cls, **metadata)`` once per class.
 

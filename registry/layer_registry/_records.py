@@ -11,6 +11,23 @@ from typing import Literal
 from typing import Protocol
 
 Shape = tuple[int | None, ...]
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``("package", "ClassName")`` of a registered name ``package>ClassName``.
+
+    The package is the plugin's namespace for a class the plugin brings, or the package its
+    library gave it (``keras_hub``, ``Custom``) for a class Keras already knew. A name without
+    ``>`` has an empty package.
+    """
+    package, sep, class_name = name.partition(">")
+    return (package, class_name) if sep else ("", name)
+
+
+def describe_plugin(namespace: str, distribution: str, version: str) -> str:
+    """How messages name a plugin: ``plugin 'ns' (distribution dist 1.0)``."""
+    source = " ".join(part for part in (distribution, version) if part)
+    return f"plugin {namespace!r} (distribution {source})"
 PluginStatus = Literal["not loaded", "loaded", "partial", "failed", "blocked"]
 """``partial``: loaded, but some registered classes were refused (see ``PluginInfo.refused``)."""
 
@@ -35,7 +52,9 @@ class LayerInfo:
     """Everything known about a registered layer without touching its class."""
 
     name: str
-    """Full name, ``namespace>ClassName``: the ``registered_name`` Keras writes into files."""
+    """Full name: the ``registered_name`` Keras writes into files. ``namespace>ClassName`` for a
+    class the plugin brings; the name its library gave it (``Custom>TCN``) for a class Keras
+    already knew when the plugin registered it."""
     namespace: str
     class_name: str
     distribution: str
@@ -55,6 +74,21 @@ class LayerInfo:
     """The constructor's signature, as ``inspect.signature`` prints it."""
     doc: str = ""
     """The whole class docstring, cleaned."""
+    library: str = ""
+    """The distribution defining the class when it is not the plugin's own (an adopted library)."""
+    library_version: str = ""
+
+    @property
+    def plugin_name(self) -> str:
+        """``namespace>ClassName``: the plugin's own name for the layer (a lookup alias when
+        ``name`` is the one a library gave it)."""
+        return f"{self.namespace}>{self.class_name}"
+
+    @property
+    def alias_names(self) -> tuple[str, ...]:
+        """The full names of ``aliases``, in the package of ``name``: what older files hold."""
+        package = split_name(self.name)[0]
+        return tuple(f"{package}>{alias}" for alias in self.aliases)
 
     @property
     def plugin(self) -> str:
@@ -84,4 +118,8 @@ class PluginInfo:
     foreign_names: tuple[str, ...] = ()
     """Names the plugin registered with Keras itself, outside the registry (``doctor`` warns)."""
     refused: tuple[tuple[str, str], ...] = ()
-    """``(module.ClassName, why)`` for each class registration refused; the others loaded."""
+    """``(module:ClassName, why)`` for each class registration refused; the others loaded."""
+
+    def describe(self) -> str:
+        """``plugin 'ns' (distribution dist 1.0)``, as messages name it."""
+        return describe_plugin(self.namespace, self.distribution, self.version)

@@ -6,19 +6,17 @@ import contextlib
 import difflib
 import fnmatch
 import importlib.metadata
-import inspect
-import json
 import os
 import re
 import sys
 import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
-from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from layer_registry import _cache
 from layer_registry._construct import construct
@@ -26,11 +24,20 @@ from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import PluginError
 from layer_registry._errors import shown
+from layer_registry._ownership import Owners
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
-from layer_registry._records import Shape
+from layer_registry._records import PluginStatus
+from layer_registry._records import describe_plugin
+from layer_registry._records import split_name
+from layer_registry._registration import Accepted
+from layer_registry._registration import Refusal
+from layer_registry._registration import Register
+from layer_registry._registration import accept
 
 if TYPE_CHECKING:
+    from importlib.metadata import PackageMetadata
+
     import pluggy
 
 ENTRY_POINT_GROUP = "layer_registry"
@@ -55,10 +62,11 @@ class _Plugin:
     namespace: str
     distribution: str
     version: str
-    status: str = "not loaded"
+    status: PluginStatus | Literal["loading"] = "not loaded"
     error: str | None = None
     layers: list[str] = field(default_factory=list)
     foreign_names: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
     cached: PluginInfo | None = None
     """What the metadata cache says of this plugin, until it is really loaded."""
 
@@ -70,22 +78,29 @@ class _Plugin:
             namespace=self.namespace,
             distribution=self.distribution,
             version=self.version,
-            status=self.status,  # type: ignore[arg-type]
+            # Only a re-entrant lookup from the plugin's own import sees it half-loaded.
+            status="not loaded" if self.status == "loading" else self.status,
             error=self.error,
             layers=tuple(sorted(self.layers)),
-            summary=(metadata.get("Summary") or "") if metadata else "",
+            summary=_field(metadata, "Summary") if metadata else "",
             home_page=_home_page(metadata) if metadata else "",
             entry_point=self.entry_point.value,
             foreign_names=tuple(self.foreign_names),
+            refused=tuple(self.refused),
         )
 
     def describe(self) -> str:
-        return f"plugin {self.namespace!r} (distribution {self.distribution} {self.version})"
+        return describe_plugin(self.namespace, self.distribution, self.version)
 
 
-def _home_page(metadata: Any) -> str:
-    if metadata.get("Home-page"):
-        return str(metadata["Home-page"])
+def _field(metadata: PackageMetadata, name: str) -> str:
+    """A metadata field's first value, "" when absent (``[]`` warns for a missing one)."""
+    return str((metadata.get_all(name) or [""])[0])
+
+
+def _home_page(metadata: PackageMetadata) -> str:
+    if _field(metadata, "Home-page"):
+        return _field(metadata, "Home-page")
     for url in metadata.get_all("Project-URL") or []:
         label, _, address = url.partition(",")
         if label.strip().lower() in {"homepage", "home", "source", "repository"}:
@@ -93,16 +108,8 @@ def _home_page(metadata: Any) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class _Registration:
-    """One ``register(...)`` call, validated before anything reaches Keras."""
-
-    cls: type
-    info: LayerInfo
-
-
-class _InvalidRegistration(Exception):
-    """A plugin registered something the registry refuses; fails that whole plugin."""
+class _InvalidPlugin(Exception):
+    """A plugin did something that fails it as a whole (not one class: see ``Refusal``)."""
 
 
 class Registry:
@@ -139,10 +146,8 @@ class Registry:
         self._aliases: dict[str, str] = {}
         self._bare: dict[str, set[str]] = {}
         self._catalog_ready = False
-        self._package_owners: dict[str, _Plugin] | None = None
+        self._ownership: Owners | None = None
         self._pm: pluggy.PluginManager | None = None
-        self._collecting: list[_Registration] | None = None
-        self._collecting_for: _Plugin | None = None
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -266,8 +271,10 @@ class Registry:
     def _index(self, info: LayerInfo) -> None:
         self._infos[info.name] = info
         self._bare.setdefault(info.class_name, set()).add(info.name)
-        for alias in info.aliases:
-            self._aliases[f"{info.namespace}>{alias}"] = info.name
+        if info.plugin_name != info.name:
+            self._aliases[info.plugin_name] = info.name
+        for alias, alias_name in zip(info.aliases, info.alias_names, strict=True):
+            self._aliases[alias_name] = info.name
             self._bare.setdefault(alias, set()).add(info.name)
 
     # -- loading ---------------------------------------------------------------------------
@@ -297,10 +304,15 @@ class Registry:
 
             pm = pluggy.PluginManager(_hookspecs.PROJECT_NAME)
             pm.add_hookspecs(_hookspecs)
-            # Historic call: replayed on every plugin as it is registered, see _hookspecs.
-            pm.hook.register_layers.call_historic(kwargs={"register": self._register})
             self._pm = pm
         return self._pm
+
+    def _owners(self) -> Owners:
+        if self._ownership is None:
+            self._ownership = Owners(
+                [(p.entry_point.dist, p.namespace) for p in self._discover() if p.entry_point.dist]
+            )
+        return self._ownership
 
     def _load_plugin(self, plugin: _Plugin) -> int:
         import keras
@@ -308,10 +320,7 @@ class Registry:
         pm = self._plugin_manager()
         custom_objects = keras.saving.get_custom_objects()
         keras_names_before = dict(custom_objects)
-        registrations: list[_Registration] = []
-        # A plugin's import may look up another plugin's layer, which loads that one first.
-        outer = self._collecting, self._collecting_for
-        self._collecting, self._collecting_for = registrations, plugin
+        register = Register(plugin.namespace, plugin.describe())
         plugin.status = "loading"  # a nested load() must not start this one again
         module = None
         try:
@@ -319,32 +328,59 @@ class Registry:
             with contextlib.redirect_stdout(sys.stderr):
                 module = plugin.entry_point.load()
                 pm.register(module, name=plugin.namespace)
-                pm.check_pending()
-            if not pm.get_hookcallers(module) and callable(
-                getattr(module, "register_layers", None)
-            ):
-                raise _InvalidRegistration(
-                    f"{plugin.describe()} defines register_layers without "
-                    "@layer_registry.hookimpl, so it is never called; decorate it"
-                )
+                pm.check_pending()  # a misspelt hook name fails the plugin, with the name
+                if not pm.get_hookcallers(module) and callable(
+                    getattr(module, "register_layers", None)
+                ):
+                    raise _InvalidPlugin(
+                        f"{plugin.describe()} defines register_layers without "
+                        "@layer_registry.hookimpl, so it is never called; decorate it"
+                    )
+                # Only this plugin's hook, with a register bound to it.
+                others = [p for p in pm.get_plugins() if p is not module]
+                pm.subset_hook_caller("register_layers", others)(register=register)
+            register.close()
             self._restore_hijacked(plugin, keras_names_before)
-            accepted = self._validate(plugin, registrations)
+            accepted = self._accept(plugin, register)
         except (Exception, SystemExit) as exc:
+            register.close()
             if module is not None and pm.is_registered(module):
                 pm.unregister(module)
             self._fail(plugin, exc)
             return 0
-        finally:
-            self._collecting, self._collecting_for = outer
         self._commit(plugin, accepted)
         # Names the plugin gave Keras itself, bypassing the registry's checks (doctor shows them).
-        own = {
-            name
-            for r in accepted
-            for name in (r.info.name, *(f"{plugin.namespace}>{a}" for a in r.info.aliases))
-        }
+        own = {n for a in accepted for n in (a.info.name, *a.info.alias_names)}
         plugin.foreign_names = sorted(set(custom_objects) - set(keras_names_before) - own)
         return 1
+
+    def _accept(self, plugin: _Plugin, register: Register) -> list[Accepted]:
+        """The plugin's registrations that pass the checks; the others go to ``refused``."""
+        accepted: list[Accepted] = []
+        taken = dict(self._committed)
+        registered = dict(self._names)
+        plugin.refused = list(register.refused)
+        for request in register.requests:
+            try:
+                result = accept(
+                    request,
+                    namespace=plugin.namespace,
+                    dist=plugin.entry_point.dist,
+                    owners=self._owners(),
+                    taken=taken,
+                    registered=registered,
+                )
+            except Refusal as refusal:
+                plugin.refused.append((refusal.target, refusal.why))
+                continue
+            accepted.append(result)
+            registered[result.cls] = result.info.name
+            for name in (result.info.name, *result.info.alias_names, result.info.plugin_name):
+                taken[name] = result.cls
+        if self._strict and plugin.refused:
+            where, why = plugin.refused[0]
+            raise _InvalidPlugin(f"{plugin.describe()} registered {where}, which {why}")
+        return accepted
 
     def _restore_hijacked(self, plugin: _Plugin, before: dict[str, Any]) -> None:
         """Undo a plugin's rebinding of names Keras already had; fail it for trying.
@@ -369,10 +405,11 @@ class Registry:
         for name in changed:
             custom_objects[name] = before[name]
         for name in renamed:
-            cls = self._classes[name]
-            namespace, _, class_name = name.partition(">")
-            keras.saving.register_keras_serializable(package=namespace, name=class_name)(cls)
-        raise _InvalidRegistration(
+            package, class_name = split_name(name)
+            keras.saving.register_keras_serializable(package=package, name=class_name)(
+                self._classes[name]
+            )
+        raise _InvalidPlugin(
             f"{plugin.describe()} rebound names Keras already had: "
             + ", ".join(map(repr, changed + renamed))
             + "; the registry restored them. A plugin registers only its own layers, through "
@@ -383,7 +420,7 @@ class Registry:
         plugin.status = "failed"
         plugin.error = (
             str(exc)
-            if isinstance(exc, _InvalidRegistration)
+            if isinstance(exc, _InvalidPlugin)
             else f"{type(exc).__name__}: {exc}".rstrip(": ")
         )
         if self._strict:
@@ -394,121 +431,27 @@ class Registry:
                 version=plugin.version,
             ) from exc
 
-    def _register(
-        self,
-        cls: type,
-        *,
-        example: Mapping[str, Any] | None = None,
-        input_shape: Iterable[Any] | None = None,
-        input_dtype: str | Iterable[str] = "float32",
-        aliases: Iterable[str] = (),
-        tags: Iterable[str] = (),
-    ) -> None:
-        plugin, registrations = self._collecting_for, self._collecting
-        if plugin is None or registrations is None:
-            raise RuntimeError("register() may only be called from a register_layers hook")
-        if not inspect.isclass(cls):
-            raise _InvalidRegistration(
-                f"{plugin.describe()} registered {cls!r}, which is not a class; "
-                "register keras.layers.Layer subclasses"
-            )
-        name = f"{plugin.namespace}>{cls.__name__}"
-        for argument, value in (("aliases", aliases), ("tags", tags)):
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                raise _InvalidRegistration(
-                    f"{name} was registered with {argument}={value!r}; give a list of strings"
-                )
-        example = _json_example(example, name)
-        doc = inspect.cleandoc(cls.__doc__ or "")
-        info = LayerInfo(
-            name=name,
-            namespace=plugin.namespace,
-            class_name=cls.__name__,
-            distribution=plugin.distribution,
-            version=plugin.version,
-            summary=doc.split("\n", 1)[0].strip(),
-            tags=tuple(tags),
-            aliases=tuple(aliases),
-            example=example,
-            input_shape=normalise_shape(input_shape, name),
-            input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
-            import_path=f"{cls.__module__}:{cls.__qualname__}",
-            signature=_signature(cls),
-            doc=doc,
-        )
-        registrations.append(_Registration(cls, info))
-
-    def _validate(self, plugin: _Plugin, registrations: list[_Registration]) -> list[_Registration]:
+    def _commit(self, plugin: _Plugin, accepted: list[Accepted]) -> None:
         import keras
 
         custom_objects = keras.saving.get_custom_objects()
-        new_names: dict[str, type] = {}
-        new_classes: dict[type, str] = {}
-        for registration in registrations:
+        for registration in accepted:
             cls, info = registration.cls, registration.info
-            problem = None
-            if not issubclass(cls, keras.layers.Layer):
-                problem = "is not a keras.layers.Layer subclass"
-            elif not _defines_get_config(cls, keras.layers.Layer):
-                problem = "does not define get_config(); return every constructor argument from it"
-            elif not cls.__name__.isidentifier():
-                problem = "does not have a valid Python class name"
-            elif (owner := self._package_owner(cls)) not in (None, plugin):
-                problem = f"belongs to {owner.describe()}; a plugin registers only its own classes"
-            elif cls in self._names or cls in new_classes:
-                problem = f"is already registered as {self._names.get(cls, new_classes.get(cls))!r}"
-            else:
-                for alias in info.aliases:
-                    if not alias.isidentifier():
-                        problem = f"has an invalid alias {alias!r}; use an old class name"
-                        break
-                for new_name in (info.name, *(f"{info.namespace}>{a}" for a in info.aliases)):
-                    if problem:
-                        break
-                    if new_name in self._committed or new_name in new_names:
-                        problem = f"would take the name {new_name!r}, already registered"
-                    elif custom_objects.get(new_name, cls) is not cls:
-                        other = custom_objects[new_name]
-                        problem = (
-                            f"would take the name {new_name!r}, which Keras already maps to "
-                            f"{getattr(other, '__module__', '?')}."
-                            f"{getattr(other, '__name__', other)}"
-                        )
-                    new_names[new_name] = cls
-            if problem:
-                raise _InvalidRegistration(
-                    f"{plugin.describe()} registered {cls.__module__}.{cls.__qualname__}, which "
-                    f"{problem}"
-                )
-            new_classes[cls] = info.name
-        return registrations
-
-    def _package_owner(self, cls: type) -> _Plugin | None:
-        """The plugin whose package defines ``cls``, if any: only it may register the class."""
-        if self._package_owners is None:
-            self._package_owners = {
-                _cache.top_package(p.entry_point.value): p for p in reversed(self._discover())
-            }
-        return self._package_owners.get(cls.__module__.split(".")[0])
-
-    def _commit(self, plugin: _Plugin, registrations: list[_Registration]) -> None:
-        import keras
-
-        custom_objects = keras.saving.get_custom_objects()
-        for registration in registrations:
-            cls, info = registration.cls, registration.info
-            keras.saving.register_keras_serializable(package=info.namespace, name=cls.__name__)(cls)
+            if not registration.known_to_keras:
+                keras.saving.register_keras_serializable(
+                    package=info.namespace, name=cls.__name__
+                )(cls)
             self._committed[info.name] = cls
-            for alias in info.aliases:
+            for alias in info.alias_names:
                 # Not through register_keras_serializable: that would make Keras save the class
                 # under its old name. Loading needs only the name-to-class direction.
-                custom_objects[f"{info.namespace}>{alias}"] = cls
-                self._committed[f"{info.namespace}>{alias}"] = cls
+                custom_objects[alias] = cls
+                self._committed[alias] = cls
             self._classes[info.name] = cls
             self._names[cls] = info.name
             self._index(info)
             plugin.layers.append(info.name)
-        plugin.status = "loaded"
+        plugin.status = "partial" if plugin.refused else "loaded"
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -519,7 +462,7 @@ class Registry:
             return cls
         full = self.resolve(name)
         if full not in self._classes:
-            namespace = full.partition(">")[0]
+            namespace = self._infos[full].namespace
             self.load([namespace])
             if full not in self._classes:
                 self._raise_for_plugin(namespace, full)
@@ -541,15 +484,17 @@ class Registry:
         """The full name ``name`` stands for; raises ``LayerNotFoundError`` with suggestions."""
         if not isinstance(name, str) or not name.strip():
             raise LayerNotFoundError(str(name), message=f"{shown(name)} is not a layer name")
-        namespace, sep, _ = name.partition(">")
-        if sep:
-            if name not in self._infos and not self._adopt_cache():
-                self.load([namespace])  # a full name needs only its own plugin
-            if name in self._infos:
-                return name
-            if name in self._aliases:
-                return self._aliases[name]
-            self._raise_for_plugin(namespace, name)
+        package, _ = split_name(name)
+        if package:
+            if self._known(name) is None and not self._adopt_cache():
+                self.load([package])  # a plugin's own name needs only that plugin
+            if (full := self._known(name)) is not None:
+                return full
+            self._raise_for_plugin(package, name)
+            # A name a library gave its class (``Custom>TCN``) may come from any plugin.
+            self._ensure_catalog()
+            if (full := self._known(name)) is not None:
+                return full
         else:
             self._ensure_catalog()
             matches = self._bare.get(name, set())
@@ -560,11 +505,32 @@ class Registry:
         self._ensure_catalog()
         raise LayerNotFoundError(name, self._suggest(name))
 
+    def _known(self, name: str) -> str | None:
+        """The full name a full name or alias stands for, among the layers known so far."""
+        return name if name in self._infos else self._aliases.get(name)
+
+    def providers(self, names: Iterable[str]) -> dict[str, str | None]:
+        """The namespace of the plugin providing each registered name, None for no plugin.
+
+        Answers from the metadata cache when it is warm. Cold, a name in a plugin's namespace
+        loads that plugin alone; any other (a name a library gave its class) loads them all.
+        """
+        found: dict[str, str | None] = {}
+        for name in names:
+            try:
+                full = self.resolve(name) if split_name(name)[0] else None
+            except LayerNotFoundError:
+                full = None
+            found[name] = self._infos[full].namespace if full is not None else None
+        return found
+
     def _raise_for_plugin(self, namespace: str, name: str) -> None:
-        """Explain a miss inside a namespace whose plugin is installed but did not load."""
+        """Explain a miss inside a namespace whose plugin is installed but did not load it."""
         for plugin in self._discover():
+            if plugin.namespace != namespace:
+                continue
             record = plugin.snapshot()
-            if plugin.namespace == namespace and record.status in {"failed", "blocked"}:
+            if record.status in {"failed", "blocked"}:
                 why = "was blocked" if record.status == "blocked" else "failed to load"
                 raise LayerNotFoundError(
                     name,
@@ -574,6 +540,17 @@ class Registry:
                     ),
                     plugin=record,
                 )
+            class_name = split_name(name)[1]
+            for where, why in record.refused:
+                if where.rpartition(":")[2].rpartition(".")[2] == class_name:
+                    raise LayerNotFoundError(
+                        name,
+                        message=(
+                            f"{shown(name)} was refused by the registry: {plugin.describe()} "
+                            f"registered {where}, which {why}"
+                        ),
+                        plugin=record,
+                    )
 
     def _suggest(self, name: str, limit: int = 5) -> list[str]:
         if len(name) > 200:  # no layer name is that long; and difflib is quadratic
@@ -581,7 +558,7 @@ class Registry:
         by_key: dict[str, set[str]] = {}
         for full in self._infos:
             by_key.setdefault(full.lower(), set()).add(full)
-            by_key.setdefault(full.split(">", 1)[1].lower(), set()).add(full)
+            by_key.setdefault(split_name(full)[1].lower(), set()).add(full)
         for alias, full in self._aliases.items():
             by_key.setdefault(alias.lower(), set()).add(full)
         close = difflib.get_close_matches(name.lower(), by_key, n=limit * 2, cutoff=0.6)
@@ -680,65 +657,6 @@ def _relevance(info: LayerInfo, words: list[str]) -> float:
             return 0.0
         total += score
     return total
-
-
-def _json_example(example: Any, name: str) -> dict[str, Any]:
-    """The example arguments as JSON data (tuples become lists), as the metadata cache keeps them.
-
-    Cold and warm lookups must see the same example, so anything JSON cannot hold is refused.
-    """
-    if example is None:
-        return {}
-    if not isinstance(example, Mapping):
-        raise _InvalidRegistration(
-            f"{name} was registered with example={shown(example)}; give a dict of constructor "
-            "keyword arguments"
-        )
-    for key, value in example.items():
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            raise _InvalidRegistration(
-                f"{name} was registered with example[{key!r}]={shown(value)}, which is not JSON "
-                "data; give strings, numbers, lists or dicts (e.g. a dtype as 'float32')"
-            ) from None
-    return json.loads(json.dumps(dict(example)))
-
-
-def normalise_shape(shape: Iterable[Any] | None, name: str) -> Shape | tuple[Shape, ...] | None:
-    if shape is None:
-        return None
-    items = tuple(shape)
-    if items and all(isinstance(item, (list, tuple)) for item in items):
-        return tuple(_one_shape(item, name) for item in items)
-    return _one_shape(items, name)
-
-
-def _one_shape(shape: Iterable[Any], name: str) -> Shape:
-    dims = tuple(shape)
-    if not dims or not all(d is None or (isinstance(d, int) and d > 0) for d in dims):
-        raise _InvalidRegistration(
-            f"{name} was registered with input_shape={dims!r}; give positive integers with the "
-            "batch axis first, e.g. (4, 16)"
-        )
-    return dims
-
-
-def _signature(cls: type) -> str:
-    try:
-        return str(inspect.signature(cls))
-    except (TypeError, ValueError):
-        return "(...)"
-
-
-def _defines_get_config(cls: type, base: type) -> bool:
-    """Whether a class between ``cls`` and Keras's ``base`` Layer defines ``get_config``."""
-    for klass in cls.__mro__:
-        if klass is base:
-            return False
-        if "get_config" in vars(klass):
-            return True
-    return False
 
 
 _default_registry = Registry()

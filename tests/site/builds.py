@@ -168,12 +168,15 @@ def write_acme(root: Path) -> Path:
 
 
 def write_broken(root: Path) -> Path:
-    """The plugin ``broken`` (distribution ``broken-layers``): its one layer's example raises."""
+    """The plugin ``broken`` (distribution ``broken-layers``): its one layer's example raises,
+    and it registers a class that is not a layer, which the registry refuses (a partial plugin).
+    """
     return write_plugin(
         root,
         distribution="broken-layers",
         namespace="broken",
         source=plugin_source(
-            preamble=BROKEN_PREAMBLE, register="    register(Raises, input_shape=(2, 3))"
+            preamble=BROKEN_PREAMBLE,
+            register="    register(Raises, input_shape=(2, 3))\n    register(dict)",
         ),
     )

@@ -98,6 +98,13 @@ def test_plugin_pages_show_distribution_version_and_home_page(site_build: Build)
     assert "layer-registry-periodic" in periodic and "Time2Vec" in periodic
 
 
+def test_a_partial_plugin_page_lists_each_refused_class_and_keeps_its_layers(site_build: Build):
+    page = text_of(site_build.page("layers/broken"))
+    assert "1 registration refused: the plugin loaded in part" in page
+    assert "builtins:dict" in page and "is not a keras.layers.Layer subclass" in page
+    assert "Raises" in page and "partial" in page
+
+
 def test_the_catalog_has_a_filter_and_the_navigation_is_grouped_by_plugin(site_build: Build):
     raw = site_build.page("layers")
     assert 'data-lr-filter="plugin"' in raw and 'data-lr-filter="tag"' in raw

@@ -155,6 +155,17 @@ def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
             "`layer-registry plugins` shows the same error.",
             "",
         ]
+    if plugin.refused:
+        count = len(plugin.refused)
+        lines += [
+            f'!!! warning "{count} registration{"s" * (count != 1)} refused: the plugin '
+            'loaded in part"',
+            "",
+            "    The registry skipped these classes; the plugin's other layers are here.",
+            "",
+            *(f"    - {code_span(where)}: {cell(why)}" for where, why in plugin.refused),
+            "",
+        ]
     lines += ["## Layers", ""]
     if layers:
         lines += ["| Layer | Summary | Tags |", "|---|---|---|"]
