@@ -17,7 +17,13 @@ import click
     metavar="MODEL.keras",
     help="Save the built model here, recording the plugins it needs.",
 )
-def build_command(spec: Path, summary: bool, output: Path | None) -> int:
+@click.option(
+    "--allow-files",
+    is_flag=True,
+    help="Let the spec's layers read the local files it names (a StringLookup vocabulary "
+    "given as a path), and a saved model carry them. Only for a spec and files you trust.",
+)
+def build_command(spec: Path, summary: bool, output: Path | None, allow_files: bool) -> int:
     """Build the model a SPEC file (YAML or JSON) describes, naming layers by registry name.
 
     Without options it checks the spec: it builds the model and prints one line about it.
@@ -27,7 +33,7 @@ def build_command(spec: Path, summary: bool, output: Path | None) -> int:
 
     if output is not None:
         _check_output(output)  # before building: a model that cannot be saved is not built
-    model = build_model(spec)
+    model = build_model(spec, allow_files=allow_files)
     if summary:
         model.summary()
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
 from layer_registry._errors import LayerConfigError
+from layer_registry._errors import shown
 
 
 def construct(cls: type, kwargs: Mapping[str, Any], *, display: str) -> Any:
@@ -21,7 +23,7 @@ def construct(cls: type, kwargs: Mapping[str, Any], *, display: str) -> Any:
     if unknown:
         hint = difflib.get_close_matches(unknown[0], accepted or (), n=1)
         raise LayerConfigError(
-            f"{display} got an unexpected keyword argument {unknown[0]!r}"
+            f"{display} got an unexpected keyword argument {shown(unknown[0])}"
             + (f" (did you mean {hint[0]!r}?)" if hint else "")
             + "; it accepts: "
             + ", ".join(sorted(accepted or ())),
@@ -31,10 +33,18 @@ def construct(cls: type, kwargs: Mapping[str, Any], *, display: str) -> Any:
     try:
         return cls(**kwargs)
     except Exception as exc:
-        received = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        shown_items = itertools.islice(kwargs.items(), 10)
+        received = ", ".join(f"{key}={shown(value)}" for key, value in shown_items)
+        received += ", ..." if len(kwargs) > 10 else ""
         raise LayerConfigError(
-            f"{display}({received}) failed: {type(exc).__name__}: {exc}", name=display
+            f"{display}({received}) failed: {type(exc).__name__}: {shorten(str(exc))}",
+            name=display,
         ) from exc
+
+
+def shorten(text: str, limit: int = 500) -> str:
+    """``text`` cut to ``limit`` characters: Keras's messages hold the whole value received."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _accepted_keywords(cls: type) -> set[str] | None:

@@ -2,18 +2,68 @@
 
 from __future__ import annotations
 
+import itertools
+import reprlib
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from layer_registry._records import PluginInfo
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters: error messages stay one readable line."""
-    text = repr(value)
+    """``repr(value)`` cut to ``limit`` characters: error messages stay one readable line.
+
+    The cost is bounded too, whatever ``value`` holds: a few items of a few levels of nested
+    containers are shown (a YAML alias bomb would expand to billions), no huge integer is turned
+    into digits, and a container that holds itself is shown once.
+    """
+    text = _BoundedRepr(limit).repr(value)
     return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
+class _BoundedRepr(reprlib.Repr):
+    """``reprlib.Repr`` that also bounds subclasses of the builtins, bytes and integers."""
+
+    _BASES = (dict, list, tuple, set, frozenset, str, bytes)
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.maxlevel = 3
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = 10
+        # Longer than ``limit``: shown() cuts the end, as it always has.
+        self.maxstring = self.maxother = self.maxlong = 2 * limit
+
+    def repr1(self, x: Any, level: int) -> str:
+        # reprlib falls back to the full repr for a subclass (a TrackedDict): show it as its base.
+        base = next((b for b in self._BASES if isinstance(x, b) and type(x) is not b), None)
+        if base is not None:
+            return getattr(self, f"repr_{base.__name__}")(x, level)
+        return super().repr1(x, level)
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        # In insertion order, as repr() shows it (reprlib sorts the keys).
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        items = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(value, level - 1)}"
+            for key, value in itertools.islice(x.items(), self.maxdict)
+        ]
+        return "{" + ", ".join(items) + (", ..." if len(x) > self.maxdict else "") + "}"
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * self.maxlong:
+            # Turning it into digits costs quadratic time, and Python refuses past 4300 digits.
+            return f"<an integer of {x.bit_length():,} bits>"
+        return super().repr_int(x, level)
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        text = repr(x[: self.maxstring])
+        return text if len(x) <= self.maxstring else f"{text[:-1]}...{text[-1]}"
 
 
 class RegistryError(Exception):

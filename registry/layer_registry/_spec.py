@@ -24,10 +24,17 @@ Graph (functional), with named nodes, several inputs and outputs::
 
 A bare name that is both a Keras built-in layer and a plugin class means the built-in; name the
 plugin's layer in full (``acme>Dense``).
+
+A spec is data from anywhere. It is built under Keras's safe mode, it may not make a layer read
+a local file (a ``StringLookup`` vocabulary given as a path) unless the caller says so, and it is
+measured before anything walks it: at most ``MAX_VALUES`` values and ``MAX_CHARACTERS``
+characters of text, counting a value each time a YAML alias repeats it, ``MAX_DEPTH`` levels
+of nesting and integers of at most ``MAX_INT_DIGITS`` digits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import json
@@ -36,12 +43,15 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NoReturn
 
 from layer_registry._construct import construct
+from layer_registry._construct import shorten
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import SpecError
+from layer_registry._errors import shown
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -54,8 +64,24 @@ _RECEIVED = re.compile(r"Received:?\s+(\w+)\s*=")
 # Inputs are declared by the spec itself; the base class builds nothing.
 _NOT_LAYERS = frozenset({"Input", "InputLayer", "Layer"})
 
+MAX_VALUES = 1_000_000
+"""The most values (numbers, strings, lists, mappings and keys) a spec may hold."""
+MAX_CHARACTERS = 10_000_000
+"""The most characters of text a spec may hold."""
+MAX_DEPTH = 100
+"""The most levels of lists and mappings a spec may nest."""
+MAX_INT_DIGITS = 100
+"""The most digits an integer of a spec may have."""
 
-def build_model(spec: Mapping[str, Any] | str | os.PathLike[str]) -> keras.Model:
+_YAML_NAMES = (
+    "; YAML reads an unquoted yes, no, on, off, true, false or ~, a number or a date as such, "
+    "not as a name: quote it"
+)
+
+
+def build_model(
+    spec: Mapping[str, Any] | str | os.PathLike[str], *, allow_files: bool = False
+) -> keras.Model:
     """Build the Keras model that ``spec`` describes, looking its layers up by name.
 
     ``spec`` is a mapping, or the path of a YAML (``.yaml``, ``.yml``) or JSON (``.json``) file
@@ -64,8 +90,15 @@ def build_model(spec: Mapping[str, Any] | str | os.PathLike[str]) -> keras.Model
     alias, as for [`get`][layer_registry.get]) or by a Keras built-in layer name (``Dense``);
     a bare name that is both means the Keras built-in.
 
+    The spec is built under Keras's safe mode, and may not make a layer read a local file: a
+    ``StringLookup`` or ``IntegerLookup`` vocabulary, a ``TextVectorization`` vocabulary or a
+    ``TFSMLayer`` given as a path is refused, because the layer would read it and a saved model
+    would carry its contents. Pass ``allow_files=True`` when the spec comes from you and the
+    files it names are yours to read.
+
     Raises:
-        SpecError: the spec is malformed; ``path`` says where (``layers[2].units``,
+        SpecError: the spec is malformed, too large (see ``MAX_VALUES`` and the other limits),
+            or names a file without ``allow_files``; ``path`` says where (``layers[2].units``,
             ``nodes.encoder.inputs``), and for a file that does not parse, ``line`` says which.
     """
     file = None
@@ -73,7 +106,7 @@ def build_model(spec: Mapping[str, Any] | str | os.PathLike[str]) -> keras.Model
         file = os.fspath(spec)
         spec = _read(file)
     try:
-        return _build(spec)
+        return _build(spec, allow_files=allow_files)
     except SpecError as exc:
         if file is None:
             raise
@@ -83,19 +116,38 @@ def build_model(spec: Mapping[str, Any] | str | os.PathLike[str]) -> keras.Model
 def _read(file: str) -> Any:
     try:
         with open(file, encoding="utf-8") as stream:
-            text = stream.read()
+            # Never more than a spec may hold (a spec "file" may be /dev/zero, of size 0), and
+            # no buffer that large for a small file.
+            size = os.fstat(stream.fileno()).st_size
+            text = stream.read(min(size or 2 * MAX_CHARACTERS, 2 * MAX_CHARACTERS) + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read the spec: {exc}", file=file) from exc
+    if len(text) > 2 * MAX_CHARACTERS:
+        raise SpecError(
+            f"the file holds more than {2 * MAX_CHARACTERS:,} characters, more than a spec may "
+            f"(at most {MAX_CHARACTERS:,} characters of text)",
+            file=file,
+        )
+    try:
+        return _parse(text, file)
+    except SpecError as exc:  # a limit, raised while parsing: name the file
+        raise SpecError(exc.problem, exc.path, file=file, line=exc.line) from None
+    except RecursionError:
+        # JSON nested deeper than Python's stack, or a chain of YAML merge keys as deep.
+        raise SpecError(f"nested more than {MAX_DEPTH} levels deep", file=file) from None
+
+
+def _parse(text: str, file: str) -> Any:
     if file.endswith(".json"):
         try:
-            return json.loads(text, object_pairs_hook=_unique_keys)
+            return json.loads(text, object_pairs_hook=_unique_keys, parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno
             ) from None
         except _DuplicateKey as exc:
             raise SpecError(
-                f"not valid: the key {exc.args[0]!r} appears twice", file=file
+                f"not valid: the key {shown(exc.args[0])} appears twice", file=file
             ) from None
     import yaml
 
@@ -106,14 +158,25 @@ def _read(file: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
         raise SpecError(
-            f"not valid YAML: {problem or exc}", file=file, line=mark.line + 1 if mark else None
+            f"not valid YAML: {shorten(problem or str(exc))}",
+            file=file,
+            line=mark.line + 1 if mark else None,
         ) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"not valid YAML: {exc}", file=file) from None
+        raise SpecError(f"not valid YAML: {shorten(str(exc))}", file=file) from None
 
 
 class _DuplicateKey(Exception):
     pass
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise SpecError(_TOO_MANY_DIGITS)
+    return int(text)
+
+
+_TOO_MANY_DIGITS = f"an integer of more than {MAX_INT_DIGITS} digits; no layer argument needs one"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -127,39 +190,104 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 @functools.cache
 def _yaml_loader() -> type:
-    """``yaml.SafeLoader`` that refuses a key given twice (the second would silently win)."""
+    """``yaml.SafeLoader`` for specs: plain keys, each given once, and bounded sizes.
+
+    Refusals that are not YAML syntax errors raise ``SpecError`` with the line.
+    """
     import yaml
 
-    class UniqueKeySafeLoader(yaml.SafeLoader):
+    def refuse(problem: str, mark: Any) -> NoReturn:
+        raise SpecError(problem, line=mark.line + 1 if mark else None)
+
+    class SpecLoader(yaml.SafeLoader):
+        depth = 0
+        merged = 0
+
+        def compose_sequence_node(self, anchor: Any) -> Any:
+            return self._nested(super().compose_sequence_node, anchor)
+
+        def compose_mapping_node(self, anchor: Any) -> Any:
+            return self._nested(super().compose_mapping_node, anchor)
+
+        def _nested(self, compose: Any, anchor: Any) -> Any:
+            # The composer recurses once per level: stop before Python's stack does.
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    refuse(
+                        f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                    )
+                return compose(anchor)
+            finally:
+                self.depth -= 1
+
+        def flatten_mapping(self, node: Any) -> None:
+            # A merge key (<<: *defaults) copies the merged pairs into the mapping, so a chain
+            # of merges copies quadratically many: count the copies of the whole document.
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merged = value_node.value if value_node.id == "sequence" else [value_node]
+                    for subnode in merged:
+                        if subnode.id == "mapping":
+                            self.flatten_mapping(subnode)
+                            self.merged += len(subnode.value)
+                    if self.merged > MAX_VALUES:
+                        refuse(
+                            f"the merge keys (<<) of this spec copy more than {MAX_VALUES:,} "
+                            "values; that is the most a spec may hold",
+                            key_node.start_mark,
+                        )
+            super().flatten_mapping(node)
+
         def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
             seen = set()
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=deep)
-                if isinstance(key, str | int | float | bool) and key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"the key {key!r} appears twice", key_node.start_mark
+                    continue  # merged keys may be given again: that is what merging is for
+                if key_node.id != "scalar":
+                    kind = "list" if key_node.id == "sequence" else "mapping"
+                    refuse(
+                        f"a key must be a plain value such as a name, not a {kind}",
+                        key_node.start_mark,
                     )
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    refuse(f"not valid: the key {shown(key)} appears twice", key_node.start_mark)
                 seen.add(key)
             return super().construct_mapping(node, deep)
 
-    return UniqueKeySafeLoader
+        def construct_yaml_int(self, node: Any) -> int:
+            digits = node.value.lstrip("+-").replace("_", "")
+            if len(digits.removeprefix("0x").removeprefix("0o").removeprefix("0b")) > (
+                MAX_INT_DIGITS
+            ):
+                refuse(_TOO_MANY_DIGITS, node.start_mark)
+            return super().construct_yaml_int(node)
+
+    SpecLoader.add_constructor("tag:yaml.org,2002:int", SpecLoader.construct_yaml_int)
+    return SpecLoader
 
 
-def _build(spec: Any) -> keras.Model:
+def _build(spec: Any, *, allow_files: bool) -> keras.Model:
     if not isinstance(spec, Mapping):
         raise SpecError(
             f"a spec is a mapping with 'layers' (sequential) or 'nodes' (graph); got {_kind(spec)}"
         )
+    _check_size(spec)
     if "layers" in spec and "nodes" in spec:
         raise SpecError("give either 'layers' (sequential) or 'nodes' (graph), not both")
-    if "layers" in spec:
-        _check_keys(spec, SEQUENTIAL_KEYS, "")
-        return _build_sequential(spec)
-    if "nodes" in spec:
-        _check_keys(spec, GRAPH_KEYS, "")
-        return _build_graph(spec)
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    # keras.saving has no public way to enter it; this scope is what load_model(safe_mode=True)
+    # uses. It binds every deserialization the layers' constructors make, even one that asks
+    # for safe_mode=False, and makes Keras's lookup layers refuse vocabulary files.
+    with SafeModeScope(True):
+        if "layers" in spec:
+            _check_keys(spec, SEQUENTIAL_KEYS, "")
+            return _build_sequential(spec, allow_files)
+        if "nodes" in spec:
+            _check_keys(spec, GRAPH_KEYS, "")
+            return _build_graph(spec, allow_files)
     _check_keys(spec, tuple(dict.fromkeys((*SEQUENTIAL_KEYS, *GRAPH_KEYS))), "")
     raise SpecError(
         "a spec needs 'layers' (sequential: input_shape and a list of layers) or 'nodes' "
@@ -170,7 +298,7 @@ def _build(spec: Any) -> keras.Model:
 # -- sequential ------------------------------------------------------------------------------
 
 
-def _build_sequential(spec: Mapping[str, Any]) -> keras.Model:
+def _build_sequential(spec: Mapping[str, Any], allow_files: bool) -> keras.Model:
     import keras
 
     if "input_shape" not in spec:
@@ -195,7 +323,7 @@ def _build_sequential(spec: Mapping[str, Any]) -> keras.Model:
                 path=where,
             )
         kwargs = dict(item)
-        layer, display = _layer(kwargs.pop("layer", None), kwargs, where)
+        layer, display = _layer(kwargs.pop("layer", None), kwargs, where, allow_files)
         try:
             model.add(layer)
         except Exception as exc:
@@ -208,7 +336,7 @@ def _build_sequential(spec: Mapping[str, Any]) -> keras.Model:
 # -- graph -----------------------------------------------------------------------------------
 
 
-def _build_graph(spec: Mapping[str, Any]) -> keras.Model:
+def _build_graph(spec: Mapping[str, Any], allow_files: bool) -> keras.Model:
     import keras
 
     inputs = _mapping(spec.get("inputs"), "inputs", "input names to {shape: [...], dtype: ...}")
@@ -222,7 +350,7 @@ def _build_graph(spec: Mapping[str, Any]) -> keras.Model:
 
     tensors: dict[str, Any] = {}
     for name, declared in inputs.items():
-        where = f"inputs.{name}"
+        where = _at("inputs", name)
         if isinstance(declared, list):
             declared = {"shape": declared}
         if not isinstance(declared, Mapping):
@@ -238,9 +366,9 @@ def _build_graph(spec: Mapping[str, Any]) -> keras.Model:
 
     edges: dict[str, list[str]] = {}
     for name, node in nodes.items():
-        where = f"nodes.{name}"
+        where = _at("nodes", name)
         if name in inputs:
-            raise SpecError(f"{name!r} is already the name of an input", where)
+            raise SpecError(f"{shown(name)} is already the name of an input", where)
         if not isinstance(node, Mapping):
             raise SpecError(f"expected {{layer: ..., inputs: ...}}, got {_kind(node)}", where)
         if "inputs" not in node:
@@ -257,18 +385,18 @@ def _build_graph(spec: Mapping[str, Any]) -> keras.Model:
     _check_connected(inputs, edges, output_names)
 
     for name in order:
-        where = f"nodes.{name}"
+        where = _at("nodes", name)
         kwargs = dict(nodes[name])
         sources = kwargs.pop("inputs")
         kwargs.setdefault("name", name)
-        layer, display = _layer(kwargs.pop("layer", None), kwargs, where)
+        layer, display = _layer(kwargs.pop("layer", None), kwargs, where, allow_files)
         # One input: the tensor itself; several: a list (Concatenate, Add, ...).
         args = [tensors[source] for source in edges[name]]
         try:
             tensors[name] = layer(args if isinstance(sources, list) and len(args) > 1 else args[0])
         except Exception as exc:
             raise SpecError(
-                f"calling {display} on {', '.join(edges[name])} failed: {_describe(exc)}", where
+                f"calling {display} on {_listing(edges[name])} failed: {_describe(exc)}", where
             ) from exc
 
     model_inputs = [tensors[name] for name in inputs]
@@ -296,7 +424,7 @@ def _node_inputs(
     for index, source in enumerate(sources):
         place = where if isinstance(value, str) else f"{where}[{index}]"
         if source == node:
-            raise SpecError(f"node {node!r} takes its own output (a cycle)", place)
+            raise SpecError(f"node {shown(node)} takes its own output (a cycle)", place)
         if not isinstance(source, str) or (source not in inputs and source not in nodes):
             raise SpecError(_unknown(source, [*inputs, *nodes], "input or node"), place)
     return list(sources)
@@ -320,10 +448,12 @@ def _topological_order(edges: Mapping[str, list[str]]) -> list[str]:
                 state[done] = "done"
                 order.append(done)
             elif source in edges and state.get(source) == "visiting":
-                cycle = [*path[path.index(source) :], source]
+                cycle = [*path[path.index(source) :], source][::-1]
+                if len(cycle) > 12:
+                    cycle = [*cycle[:6], "...", *cycle[-6:]]
                 raise SpecError(
-                    "the nodes form a cycle: " + " -> ".join(reversed(cycle)),
-                    f"nodes.{path[-1]}.inputs",
+                    "the nodes form a cycle: " + " -> ".join(map(_part, cycle)),
+                    f"{_at('nodes', path[-1])}.inputs",
                 )
             elif source in edges and source not in state:
                 state[source] = "visiting"
@@ -345,17 +475,18 @@ def _check_connected(
     for name in edges:
         if name not in reached:
             raise SpecError(
-                "this node leads to no output; remove it or list it in 'outputs'", f"nodes.{name}"
+                "this node leads to no output; remove it or list it in 'outputs'",
+                _at("nodes", name),
             )
     for name in inputs:
         if name not in reached:
-            raise SpecError("no output depends on this input; remove it", f"inputs.{name}")
+            raise SpecError("no output depends on this input; remove it", _at("inputs", name))
 
 
 # -- layers ----------------------------------------------------------------------------------
 
 
-def _layer(name: Any, kwargs: dict[str, Any], where: str) -> tuple[Any, str]:
+def _layer(name: Any, kwargs: dict[str, Any], where: str, allow_files: bool) -> tuple[Any, str]:
     """An instance of the layer ``name`` with ``kwargs``, and the name to show in errors."""
     if name is None:
         raise SpecError(
@@ -363,16 +494,53 @@ def _layer(name: Any, kwargs: dict[str, Any], where: str) -> tuple[Any, str]:
         )
     cls, full = _layer_class(name, f"{where}.layer")
     display = full or name
+    _check_names(kwargs, where, "argument names")
+    files = [key for key in _file_arguments(cls) if isinstance(kwargs.get(key), str | os.PathLike)]
+    if files and not allow_files:
+        raise SpecError(
+            f"{display} would read the file {shown(os.fspath(kwargs[files[0]]))}, and a model "
+            "saved from this spec would carry what it read; a spec reads no local file unless "
+            "told to: if the file is trusted, pass allow_files=True to build_model "
+            "(--allow-files to `layer-registry build`)",
+            _at(where, files[0]),
+        )
     try:
-        return construct(cls, kwargs, display=display), display
+        # Keras's safe mode refuses the vocabulary file the caller allowed: construct this one
+        # layer as plain Keras code does, outside the scope. Nested configs still refuse code
+        # there: deserialize_keras_object is safe unless told otherwise.
+        with _outside_safe_mode() if files else contextlib.nullcontext():
+            return construct(cls, kwargs, display=display), display
     except LayerConfigError as exc:
         if exc.keyword is not None:
-            raise SpecError(str(exc), f"{where}.{exc.keyword}") from exc
+            raise SpecError(str(exc), _at(where, exc.keyword)) from exc
         problem, cause = str(exc), exc.__cause__
     # Keras-style messages end with "Received: units=-1": point at that argument.
     match = _RECEIVED.search(str(cause or ""))
     key = match.group(1) if match and match.group(1) in kwargs else None
-    raise SpecError(problem, f"{where}.{key}" if key else where) from cause
+    raise SpecError(problem, _at(where, key) if key else where) from cause
+
+
+def _file_arguments(cls: type) -> tuple[str, ...]:
+    """The constructor arguments of ``cls`` that Keras opens as a file when given a path."""
+    import keras
+
+    # From the Keras sources: IndexLookup.set_vocabulary reads a str vocabulary as a file (the
+    # lookup layers and TextVectorization), TFSMLayer loads a SavedModel. No other built-in
+    # layer opens what it is given.
+    readers = (
+        (keras.layers.StringLookup, "vocabulary"),
+        (keras.layers.IntegerLookup, "vocabulary"),
+        (keras.layers.TextVectorization, "vocabulary"),
+        (keras.layers.TFSMLayer, "filepath"),
+    )
+    return tuple(argument for reader, argument in readers if issubclass(cls, reader))
+
+
+def _outside_safe_mode() -> contextlib.AbstractContextManager[None]:
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    # None is no scope at all (what in_safe_mode() says outside load_model), not False.
+    return SafeModeScope(None)
 
 
 def _layer_class(name: Any, where: str) -> tuple[type, str | None]:
@@ -401,7 +569,7 @@ def _layer_class(name: Any, where: str) -> tuple[type, str | None]:
             raise SpecError(str(exc), where) from None
         close = difflib.get_close_matches(name, keras_layer_names(), n=3, cutoff=0.6)
         suggestions = [*close, *(s for s in exc.suggestions if s not in close)][:5]
-        problem = f"no Keras layer or registered layer is named {name!r}"
+        problem = f"no Keras layer or registered layer is named {shown(name)}"
         problem += (
             "; did you mean " + ", ".join(map(repr, suggestions)) + "?"
             if suggestions
@@ -421,6 +589,133 @@ def keras_layer_names() -> list[str]:
         and issubclass(value, keras.layers.Layer)
         and name not in _NOT_LAYERS
     ]
+
+
+# -- size ------------------------------------------------------------------------------------
+
+
+class _Frame:
+    """A list or mapping being measured: where it is, and what it holds so far."""
+
+    __slots__ = (
+        "characters",
+        "children",
+        "depth",
+        "height",
+        "index",
+        "key",
+        "parent",
+        "value",
+        "values",
+    )
+
+    def __init__(self, value: Any, parent: _Frame | None, key: Any, index: bool):
+        self.value = value
+        self.parent = parent
+        self.key = key
+        self.index = index  # key is a list index, not a mapping key
+        self.depth: int = parent.depth + 1 if parent else 1
+        self.children = iter(value.items()) if isinstance(value, Mapping) else enumerate(value)
+        self.values = 1
+        self.characters = 0
+        self.height = 1
+
+    def parts(self) -> list[tuple[Any, bool]]:
+        """The keys from the spec down to here."""
+        parts = []
+        frame: _Frame | None = self
+        while frame is not None and frame.parent is not None:
+            parts.append((frame.key, frame.index))
+            frame = frame.parent
+        return parts[::-1]
+
+
+_CONTAINERS = (Mapping, list, tuple, set, frozenset)
+
+
+def _check_size(spec: Mapping[str, Any]) -> None:
+    """Refuse a spec too large, too deeply nested or holding itself, before anything walks it.
+
+    A list that YAML aliases repeat counts each time it appears, as it would once expanded (the
+    repr of an error message, or Keras, expands it), but is measured once: a billion laughs
+    costs what its text does.
+    """
+    measured: dict[int, tuple[int, int, int]] = {}  # id -> values, characters, height
+    root = _Frame(spec, None, None, False)
+    stack = [root]
+    active = {id(spec): root}  # the frames on the stack: finding one again is a cycle
+    while stack:
+        frame = stack[-1]
+        item = next(frame.children, None)
+        if item is None:
+            stack.pop()
+            del active[id(frame.value)]
+            measured[id(frame.value)] = (frame.values, frame.characters, frame.height)
+            if stack:
+                _add(stack[-1], frame.values, frame.characters, frame.height)
+            continue
+        key, value = item
+        index = not isinstance(frame.value, Mapping)
+        if not index:
+            _add(frame, 1, _scalar_characters(key, frame, key, False), 0)
+        if not isinstance(value, _CONTAINERS):
+            _add(frame, 1, _scalar_characters(value, frame, key, index), 0)
+        elif id(value) in active:
+            _refuse(active[id(value)].parts(), "contains itself (an alias inside its own anchor)")
+        elif id(value) in measured:
+            values, characters, height = measured[id(value)]
+            if frame.depth + height > MAX_DEPTH:
+                _refuse([*frame.parts(), (key, index)], f"nested more than {MAX_DEPTH} levels deep")
+            _add(frame, values, characters, height)
+        elif frame.depth >= MAX_DEPTH:
+            _refuse([*frame.parts(), (key, index)], f"nested more than {MAX_DEPTH} levels deep")
+        else:
+            child = _Frame(value, frame, key, index)
+            stack.append(child)
+            active[id(value)] = child
+
+
+def _add(frame: _Frame, values: int, characters: int, height: int) -> None:
+    frame.values += values
+    frame.characters += characters
+    frame.height = max(frame.height, height + 1)
+    # Reported where the bulk is: at a layer's argument (layers[0].units), not deep inside it.
+    if frame.values > MAX_VALUES:
+        _refuse(
+            frame.parts()[:3],
+            f"the spec holds more than {MAX_VALUES:,} values here once its YAML aliases (or "
+            "shared lists) are expanded; that is the most a spec may hold",
+        )
+    if frame.characters > MAX_CHARACTERS:
+        _refuse(
+            frame.parts()[:3],
+            f"the spec holds more than {MAX_CHARACTERS:,} characters of text here once its "
+            "YAML aliases (or shared lists) are expanded; that is the most a spec may hold",
+        )
+
+
+def _scalar_characters(value: Any, frame: _Frame, key: Any, index: bool) -> int:
+    if isinstance(value, str | bytes | bytearray):
+        return len(value)
+    if (
+        isinstance(value, int)
+        and value.bit_length() > 3 * MAX_INT_DIGITS
+        and abs(value) >= 10**MAX_INT_DIGITS
+    ):
+        _refuse([*frame.parts(), (key, index)], _TOO_MANY_DIGITS)
+    return 0
+
+
+def _refuse(parts: list[tuple[Any, bool]], problem: str) -> NoReturn:
+    # A path a hundred levels deep says no more than its start.
+    raise SpecError(problem, _path(parts[:8]) + "..." if len(parts) > 8 else _path(parts))
+
+
+def _path(parts: list[tuple[Any, bool]]) -> str:
+    path = ""
+    for key, index in parts:
+        path = f"{path}[{key}]" if index else _at(path, key)
+    return path
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -464,22 +759,30 @@ def _mapping(value: Any, where: str, what: str) -> Mapping[str, Any]:
         raise SpecError(f"missing: a mapping of {what}", where)
     if not isinstance(value, Mapping) or not value:
         raise SpecError(f"expected a non-empty mapping of {what}, got {_kind(value)}", where)
+    _check_names(value, where, "names")
     for key in value:
-        if not isinstance(key, str) or not key:
-            raise SpecError(f"names must be non-empty strings, got {_kind(key)}", where)
+        if not key:
+            raise SpecError("names must be non-empty strings, got an empty one", where)
     return value
 
 
+def _check_names(mapping: Mapping[Any, Any], where: str, what: str) -> None:
+    for key in mapping:
+        if not isinstance(key, str):
+            raise SpecError(f"{what} are strings, got {_kind(key)}{_YAML_NAMES}", where)
+
+
 def _check_keys(mapping: Mapping[Any, Any], allowed: tuple[str, ...], where: str) -> None:
+    _check_names(mapping, where, "keys")
     for key in mapping:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = difflib.get_close_matches(key, allowed, n=1)
             raise SpecError(
-                f"unknown key {key!r}"
+                f"unknown key {shown(key)}"
                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 + "; expected "
                 + ", ".join(allowed),
-                f"{where}.{key}" if where else str(key),
+                _at(where, key),
             )
 
 
@@ -488,22 +791,37 @@ def _unknown(name: Any, known: list[str], what: str) -> str:
         return f"expected the name of an {what}, got {_kind(name)}"
     hint = difflib.get_close_matches(name, known, n=1)
     return (
-        f"no {what} is named {name!r}"
-        + (f"; did you mean {hint[0]!r}?" if hint else "")
+        f"no {what} is named {shown(name)}"
+        + (f"; did you mean {shown(hint[0])}?" if hint else "")
         + "; known: "
-        + ", ".join(known)
+        + _listing(known)
     )
+
+
+def _listing(names: list[str], limit: int = 10) -> str:
+    """``names`` for an error message: the first few, and how many more."""
+    listed = ", ".join(_part(name) for name in names[:limit])
+    return listed + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
+def _at(where: str, key: Any) -> str:
+    """The path of ``key`` inside ``where``."""
+    return f"{where}.{_part(key)}" if where else _part(key)
+
+
+def _part(key: Any) -> str:
+    """A name as a part of a path or a list, cut short: names come from the spec."""
+    if not isinstance(key, str):
+        return shown(key, 40)
+    return key if len(key) <= 40 else f"{key[:37]}..."
 
 
 def _kind(value: Any) -> str:
     """``value`` for an error message: its type and a short repr."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {shown(value, 60)}"
 
 
 def _describe(exc: BaseException) -> str:
     """An exception in one line: Keras's messages run over many."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {' '.join(lines[:3])}" if lines else type(exc).__name__
+    return shorten(f"{type(exc).__name__}: {' '.join(lines[:3])}" if lines else type(exc).__name__)

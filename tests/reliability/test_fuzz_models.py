@@ -103,6 +103,62 @@ def test_fuzzed_specs_build_or_raise_a_spec_error(spec):
     assert isinstance(model, keras.Model)
 
 
+# YAML can say what a dict cannot: small text that is huge once its aliases are expanded,
+# merge keys, nesting deeper than Python's stack, keys that are not strings.
+YAML_LEAVES = st.sampled_from(
+    [
+        *("lol", "1", "-3", "0.5", "~", "yes", "on", "[]", "{}", '"x"', "Dense", "2001-12-14"),
+        *("1" * 120, "0x" + "f" * 120, "!!binary aGVsbG8=", "&x 1", "*undefined"),
+    ]
+)
+
+
+@st.composite
+def yaml_values(draw) -> str:
+    """A YAML flow value: an alias chain, a chain of merges, deep nesting or a plain leaf."""
+    kind = draw(st.sampled_from(["aliases", "merges", "deep", "leaf"]))
+    if kind == "aliases":
+        levels, width, leaf = draw(st.integers(1, 10)), draw(st.integers(1, 10)), draw(YAML_LEAVES)
+        anchors = [f"&a0 [{', '.join([leaf] * width)}]"]
+        anchors += [f"&a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+        return f"[{', '.join(anchors)}]"
+    if kind == "merges":
+        levels = draw(st.integers(1, 40))
+        anchors = ["&m0 {units: 2}"]
+        anchors += [f"&m{i} {{<<: [*m{i - 1}, *m0], k{i}: {i}}}" for i in range(1, levels)]
+        return f"[{', '.join(anchors)}]"
+    if kind == "deep":
+        depth = draw(st.integers(1, 400))
+        return "[" * depth + draw(YAML_LEAVES) + "]" * depth
+    return draw(YAML_LEAVES)
+
+
+YAML_SPECS = st.builds(
+    str.format,
+    st.sampled_from(
+        [
+            "input_shape: [4]\nlayers:\n  - {{layer: Dense, units: {0}}}\n",
+            "input_shape: [4]\nlayers:\n  - {{layer: Dense, units: 1, name: {0}}}\n",
+            "input_shape: [4]\nlayers:\n  - {{layer: StringLookup, vocabulary: {0}}}\n",
+            "input_shape: [4]\nlayers:\n  - {{layer: Dense, units: 1, {0}: 2}}\n",
+            "input_shape: [4]\nlayers: {0}\n",
+            "input_shape: {0}\nlayers: [ReLU]\n",
+            "{0}: 1\ninput_shape: [4]\nlayers: [ReLU]\n",
+            "inputs: {{x: {0}}}\nnodes: {{y: {{layer: Dense, units: 1, inputs: x}}}}\noutputs: y\n",
+        ]
+    ),
+    yaml_values(),
+)
+
+
+@given(YAML_SPECS)
+def test_fuzzed_yaml_specs_build_or_raise_a_spec_error(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("yaml") / "spec.yaml"
+    path.write_text(text)
+    with contextlib.suppress(RegistryError):  # anything else escaping fails the test
+        layer_registry.build_model(path)
+
+
 CONFIG_KEYS = [
     "class_name",
     "module",
