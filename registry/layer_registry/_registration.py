@@ -169,14 +169,14 @@ def accept(
         raise Refusal(where, "is not a keras.layers.Layer subclass")
     if not cls.__name__.isidentifier():
         raise Refusal(where, f"has the class name {shown(cls.__name__)}, not a Python identifier")
-    if cls in registered:
-        raise Refusal(where, f"is already registered as {registered[cls]!r}")
     library = None
     if dist is not None:
         try:
             library = owners.library(cls, dist)
         except OwnershipError as exc:
             raise Refusal(where, str(exc)) from None
+    if cls in registered:
+        raise Refusal(where, f"is already registered as {registered[cls]!r}")
     custom_objects = keras.saving.get_custom_objects()
     keras_name = keras.saving.get_registered_name(cls)
     # Never rename what Keras knows: files saved before and after the plugin loaded, with
