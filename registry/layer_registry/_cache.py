@@ -8,18 +8,23 @@ times of the plugin's source files (so editing an editable install invalidates i
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
+import dataclasses
 import hashlib
 import importlib.util
 import json
 import os
 import sys
 import tempfile
+import types
+import typing
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from typing import TypeVar
 
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
@@ -112,8 +117,8 @@ def read(key: str, settings: str = "") -> tuple[list[PluginInfo], list[LayerInfo
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["format"] != FORMAT or data["key"] != key:
             return None
-        plugins = [_plugin_from_json(item) for item in data["plugins"]]
-        layers = [_layer_from_json(item) for item in data["layers"]]
+        plugins = [plugin_from_json(item) for item in data["plugins"]]
+        layers = [layer_from_json(item) for item in data["layers"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a corrupt or unreadable cache is rebuilt, never trusted
     return plugins, layers
@@ -165,25 +170,68 @@ def _tuple_shape(shape: Any) -> Any:
     return tuple(shape)
 
 
-def _layer_from_json(item: dict[str, Any]) -> LayerInfo:
+def layer_from_json(item: dict[str, Any]) -> LayerInfo:
+    """A ``LayerInfo`` from its JSON form; ``TypeError`` when a field has the wrong type."""
     dtype = item["input_dtype"]
-    return LayerInfo(
-        **{
-            **item,
-            "tags": tuple(item["tags"]),
-            "aliases": tuple(item["aliases"]),
-            "input_shape": _tuple_shape(item["input_shape"]),
-            "input_dtype": dtype if isinstance(dtype, str) else tuple(dtype),
-        }
+    return _checked(
+        LayerInfo(
+            **{
+                **item,
+                "tags": tuple(item["tags"]),
+                "aliases": tuple(item["aliases"]),
+                "input_shape": _tuple_shape(item["input_shape"]),
+                "input_dtype": dtype if isinstance(dtype, str) else tuple(dtype),
+            }
+        )
     )
 
 
-def _plugin_from_json(item: dict[str, Any]) -> PluginInfo:
-    return PluginInfo(
-        **{
-            **item,
-            "layers": tuple(item["layers"]),
-            "foreign_names": tuple(item["foreign_names"]),
-            "refused": tuple((str(where), str(why)) for where, why in item["refused"]),
-        }
+def plugin_from_json(item: dict[str, Any]) -> PluginInfo:
+    """A ``PluginInfo`` from its JSON form; ``TypeError`` when a field has the wrong type."""
+    return _checked(
+        PluginInfo(
+            **{
+                **item,
+                "layers": tuple(item["layers"]),
+                "foreign_names": tuple(item["foreign_names"]),
+                "refused": tuple(tuple(pair) for pair in item["refused"]),
+            }
+        )
     )
+
+
+Record = TypeVar("Record", LayerInfo, PluginInfo)
+
+
+def _checked(record: Record) -> Record:
+    """``record`` once every field matches its annotation: a cache file is data from disk."""
+    hints = typing.get_type_hints(type(record))
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        if not _matches(value, hints[item.name]):
+            raise TypeError(f"{type(record).__name__}.{item.name} is {value!r}")
+    return record
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the annotation ``hint`` (the few forms the records use)."""
+    origin, arguments = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, option) for option in arguments)
+    if origin is typing.Literal:
+        return value in arguments
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return all(_matches(v, arguments[0]) for v in value)
+        return len(value) == len(arguments) and all(map(_matches, value, arguments))
+    if origin in (collections.abc.Mapping, dict):
+        return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)

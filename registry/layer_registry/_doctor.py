@@ -52,6 +52,15 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
                     "was installed or edited since); rebuilt it",
                 )
             )
+    for where, why in registry.skipped:
+        findings.append(
+            Finding(
+                "",
+                "warning",
+                "install",
+                f"{where} {why}: skipped, as pip skips it; reinstall or remove that distribution",
+            )
+        )
     if namespace is not None and namespace not in {r.namespace for r in records}:
         from layer_registry._errors import PluginError
 

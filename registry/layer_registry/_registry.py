@@ -19,6 +19,7 @@ from typing import Any
 from typing import Literal
 
 from layer_registry import _cache
+from layer_registry import _catalog
 from layer_registry._construct import construct
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerNotFoundError
@@ -147,6 +148,8 @@ class Registry:
         self._bare: dict[str, set[str]] = {}
         self._catalog_ready = False
         self._ownership: Owners | None = None
+        self.skipped: list[tuple[str, str]] = []
+        """Installed distributions skipped for broken metadata: ``(location, why)``."""
         self._pm: pluggy.PluginManager | None = None
 
     # -- discovery -------------------------------------------------------------------------
@@ -175,6 +178,15 @@ class Registry:
         found = []
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist
+            if dist is not None and not (dist.name and dist.version):
+                # A half-finished install (entry_points.txt, but METADATA empty or missing):
+                # skipped, as pip skips it; doctor names it.
+                where = str(getattr(dist, "_path", "?"))  # no public accessor for the folder
+                if where not in {w for w, _ in self.skipped}:
+                    self.skipped.append(
+                        (where, "declares entry points but has no valid METADATA (name, version)")
+                    )
+                continue
             found.append(
                 _Plugin(
                     entry_point=entry_point,
@@ -237,17 +249,55 @@ class Registry:
             return self._catalog_ready
 
     def refresh(self) -> None:
-        """Load every plugin for real and rewrite the metadata cache from what happened."""
+        """Load every plugin's metadata anew and rewrite the metadata cache from it.
+
+        In a process that has not imported Keras (a command listing layers), the plugins are
+        loaded in a child process (``_catalog``): a plugin that crashes natively fails alone
+        and this process imports none of them. Elsewhere they load here, as on a lookup.
+        """
         with self._lock:
-            plugins = self._discover()
-            self.load()
-            _cache.write(
-                self.cache_key(),
-                [p.snapshot() for p in plugins],
-                [self._infos[name] for name in sorted(self._infos)],
-                self.settings,
-            )
+            # Taken before anything is imported: an edit made while plugins load must not be
+            # cached as if the records described it.
+            key = self.cache_key()
+            records = None
+            if "keras" not in sys.modules and not self._strict:
+                try:
+                    records = _catalog.build(self._filter_environment())
+                except _catalog.ChildFailed:
+                    records = None  # no worse than before: load them here
+            if records is not None:
+                self._adopt(*records)
+            else:
+                self.load_here()
+                records = self.records()
+            if self.cache_key() == key:
+                _cache.write(key, *records, self.settings)
             self._catalog_ready = True
+
+    def records(self) -> tuple[list[PluginInfo], list[LayerInfo]]:
+        """What is known now: each plugin's record and each layer's, in name order."""
+        return (
+            [p.snapshot() for p in self._discover()],
+            [self._infos[name] for name in sorted(self._infos)],
+        )
+
+    def pending(self) -> list[str]:
+        """The namespaces of the plugins not loaded (nor failed, nor blocked) yet."""
+        return [p.namespace for p in self._discover() if p.status == "not loaded"]
+
+    def mark_failed(self, namespace: str, error: str) -> None:
+        """Record the plugin of ``namespace`` as failed without importing it."""
+        for plugin in self._discover():
+            if plugin.namespace == namespace and plugin.status == "not loaded":
+                plugin.status, plugin.error = "failed", error
+
+    def _filter_environment(self) -> dict[str, str | None]:
+        """This registry's filters as the environment variables a child reads."""
+        self._discover()
+        return {
+            "LAYER_REGISTRY_ONLY": ",".join(sorted(self._only)) if self._only is not None else None,
+            "LAYER_REGISTRY_DISABLE": ",".join(sorted(self._disable)) or None,
+        }
 
     @property
     def settings(self) -> str:
@@ -264,6 +314,10 @@ class Registry:
         by_source = {(r.namespace, r.distribution): r for r in records}
         for plugin in self._discover():
             plugin.cached = by_source.get((plugin.namespace, plugin.distribution))
+            if plugin.cached is not None and plugin.cached.status == "failed":
+                # Not retried until something is installed or edited (the cache key moves):
+                # a plugin that crashed its process must not be imported here.
+                self.mark_failed(plugin.namespace, plugin.cached.error or "")
         for info in layers:
             if info.name not in self._infos:
                 self._index(info)
@@ -281,6 +335,14 @@ class Registry:
 
     def load(self, namespaces: Iterable[str] | None = None) -> int:
         """Load the given plugins (all by default); return how many loaded now."""
+        if namespaces is None:
+            # Every plugin: know first, from the cache or a child process, which ones fail,
+            # so a plugin that crashes its process is never imported here.
+            self._ensure_catalog()
+        return self.load_here(namespaces)
+
+    def load_here(self, namespaces: Iterable[str] | None = None) -> int:
+        """Import the given plugins (all by default) in this process; return how many loaded."""
         wanted = None if namespaces is None else set(namespaces)
         pending = [
             plugin
@@ -325,7 +387,7 @@ class Registry:
         module = None
         try:
             # A plugin printing while it imports must not corrupt a caller's stdout (--json).
-            with contextlib.redirect_stdout(sys.stderr):
+            with _stdout_to_stderr():
                 module = plugin.entry_point.load()
                 pm.register(module, name=plugin.namespace)
                 pm.check_pending()  # a misspelt hook name fails the plugin, with the name
@@ -657,6 +719,28 @@ def _relevance(info: LayerInfo, words: list[str]) -> float:
             return 0.0
         total += score
     return total
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Point ``sys.stdout`` and file descriptor 1 at stderr for a while.
+
+    A plugin may print from C or with ``os.write(1, ...)``, past ``sys.stdout``. Process-wide
+    for the moment a plugin loads: another thread printing then writes to stderr too.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        sys.stderr.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no fd 1 at all: nothing to protect
+            yield
+            return
+        try:
+            os.dup2(2, 1)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 _default_registry = Registry()
