@@ -2,7 +2,8 @@
 
     python3 dev.py site    install everything into .venv, run the conformance checks and build
                            the documentation site into build/site
-    python3 dev.py test    install everything into .venv and run the whole test suite
+    python3 dev.py test    install everything into .venv, lint (ruff), type-check (mypy) and
+                           run the whole test suite
 
 Extra arguments after ``test`` go to pytest (``python3 dev.py test -k saving``).
 """
@@ -68,11 +69,12 @@ def site() -> int:
 
 
 def test(*pytest_args: str) -> int:
-    """Lint, then run every test: the core's and each plugin's, in parallel."""
+    """Lint and type-check, then run every test: the core's and each plugin's, in parallel."""
     setup()
-    status = run("ruff", "check", ".")
-    if status:
-        return status
+    for check in (("ruff", "check", "."), ("mypy",)):  # mypy's files are in pyproject.toml
+        status = run(*check)
+        if status:
+            return status
     return run("python", "-m", "pytest", "-n", "auto", *pytest_args)
 
 

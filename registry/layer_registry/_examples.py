@@ -157,9 +157,9 @@ def example_code(info: LayerInfo) -> str:
     if info.multiple_inputs:
         dtypes = info.input_dtype
         if isinstance(dtypes, str):
-            dtypes = (dtypes,) * len(info.input_shape)  # type: ignore[arg-type]
+            dtypes = (dtypes,) * len(info.input_shape)
         lines.append("x = [")
-        for shape, dtype in zip(info.input_shape, dtypes, strict=False):  # type: ignore[arg-type]
+        for shape, dtype in zip(info.input_shape, dtypes, strict=False):
             lines.append(f"    {_random_input(shape, dtype)},")
         lines.append("]")
     else:
@@ -596,8 +596,9 @@ class _Recorder:
                 recorder.variables.append(variable)
             return variable
 
+        # A function takes attributes; typeshed's Callable does not say so.
         add_weight.__wrapped__ = original  # type: ignore[attr-defined]
-        keras.layers.Layer.add_weight = add_weight  # type: ignore[method-assign]
+        keras.layers.Layer.add_weight = add_weight
 
     def reset(self) -> None:
         self.initializers.clear()

@@ -98,7 +98,8 @@ class LayerInfo:
     @property
     def multiple_inputs(self) -> bool:
         """Whether the example feeds the layer a list of inputs."""
-        return bool(self.input_shape) and isinstance(self.input_shape[0], tuple)  # type: ignore[index]
+        shape = self.input_shape
+        return shape is not None and len(shape) > 0 and isinstance(shape[0], tuple)
 
 
 @dataclass(frozen=True)

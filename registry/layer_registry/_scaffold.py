@@ -104,7 +104,7 @@ def new_plugin(
             f"refusing to overwrite {len(existing)} existing file(s), e.g. {existing[0]}; "
             "choose another folder with -o"
         )
-    for path, text in rendered.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    for written, text in rendered.items():
+        written.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(text, encoding="utf-8")
     return sorted(rendered)

@@ -44,8 +44,11 @@ def _command(command: click.Command, context: click.Context, depth: int) -> list
                 how += ", any number"
             lines.append(f"| `{argument.make_metavar(context)}` | {how} |")
         lines.append("")
-    rows = [option.get_help_record(context) for option in options if option is not None]
-    rows = [row for row in rows if row is not None]
+    rows = [
+        row
+        for option in options
+        if option is not None and (row := option.get_help_record(context)) is not None
+    ]
     if rows:
         lines += ["| Option | Description |", "|---|---|"]
         for flags, description in rows:

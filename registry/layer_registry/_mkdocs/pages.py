@@ -264,7 +264,8 @@ def results_section(
     else:
         if result.error:
             lines += _failure(f"The example of {info.name} did not finish", result.error)
-        first, *docstring = result.blocks or [None]
+        first = result.blocks[0] if result.blocks else None
+        docstring = result.blocks[1:]
         if first is not None:
             lines += [
                 "Created by name from the registered example arguments and called on a random "

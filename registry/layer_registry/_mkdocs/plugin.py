@@ -204,7 +204,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                     content=pages.plugin_page(plugin, by_plugin[plugin.namespace]),
                 )
             )
-        class_names = defaultdict(int)
+        class_names: defaultdict[str, int] = defaultdict(int)
         for info in self._layers:
             class_names[info.class_name] += 1
         for uri, info in self._pages.items():

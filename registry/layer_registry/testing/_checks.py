@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layer_registry.testing._results import Status
 from layer_registry.testing._subject import Subject
 from layer_registry.testing._subject import call_args
 from layer_registry.testing._subject import difference
@@ -58,7 +59,7 @@ _NOISE = (
 )
 
 
-def outcome(check: Callable[[], str | None]) -> tuple[str, str]:
+def outcome(check: Callable[[], str | None]) -> tuple[Status, str]:
     """Run one check: ("pass", its note), ("fail", why) or ("skip", why); it never raises."""
     try:
         return "pass", check() or ""
@@ -313,6 +314,7 @@ def missing_arguments(cls: type, config: Mapping[str, Any]) -> list[str]:
     import keras
 
     try:
+        # mypy refuses __init__ on a class object; it is the constructor's signature we read.
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]  # type: ignore[misc]
         base = set(inspect.signature(keras.layers.Layer.__init__).parameters)
     except (TypeError, ValueError):

@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(
     ]
     # Reported like any collected node, so "collected N items / M deselected" counts them.
     config.hook.pytest_collectreport(
-        report=pytest.CollectReport(parent.nodeid, "passed", None, checks)
+        report=pytest.CollectReport(parent.nodeid, "passed", None, [*checks])
     )
     items.extend(checks)
 

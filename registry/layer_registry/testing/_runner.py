@@ -305,7 +305,7 @@ def _run_in_process(subject: Subject, check: str) -> CheckResult:
             return _checks.IN_PROCESS[check](subject)
 
     status, reason = _checks.outcome(run)
-    return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
+    return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)
 
 
 def _expect(subject: Subject, raw: CheckResult) -> CheckResult:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from layer_registry._errors import PluginError
+from layer_registry._records import Shape
 from layer_registry.testing._results import CHECKS
 
 if TYPE_CHECKING:
     import numpy as np
-
-Shape = tuple[int | None, ...]
 
 EXPECTED_FAILURES_ATTRIBUTE = "layer_registry_expected_failures"
 """The class attribute a layer declares its expected failures in: ``{check: reason}``."""
@@ -75,7 +75,7 @@ class Subject:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
             obj = getattr(obj, part)
-        return obj  # type: ignore[no-any-return]
+        return obj
 
     def make(self) -> Any:
         """A new instance built from the example's keyword arguments."""
@@ -86,15 +86,15 @@ class Subject:
     @property
     def several_inputs(self) -> bool:
         shape = self.input_shape
-        return bool(shape) and isinstance(shape[0], tuple)  # type: ignore[index]
+        return shape is not None and len(shape) > 0 and isinstance(shape[0], tuple)
 
     def shapes(self) -> list[Shape]:
         """The registered input shapes, one per input."""
         if self.input_shape is None:
             raise ValueError("no input_shape")
         if self.several_inputs:
-            return [tuple(s) for s in self.input_shape]  # type: ignore[union-attr]
-        return [tuple(self.input_shape)]  # type: ignore[arg-type]
+            return [tuple(s) for s in cast("tuple[Shape, ...]", self.input_shape)]
+        return [tuple(cast("Shape", self.input_shape))]
 
     def dtypes(self) -> list[str]:
         count = len(self.shapes())
@@ -143,7 +143,7 @@ class Subject:
 
         size = self.batch_size if batch is True else batch
         return [
-            keras.Input(shape=shape[1:], batch_size=size, dtype=dtype)  # type: ignore[arg-type]
+            keras.Input(shape=shape[1:], batch_size=size, dtype=dtype)
             for shape, dtype in zip(self.concrete_shapes(), self.dtypes(), strict=True)
         ]
 
@@ -186,10 +186,10 @@ def call_args(layer: Any, inputs: Sequence[Any]) -> tuple[Any, ...]:
     return (list(inputs),)
 
 
-def takes_positional_inputs(cls: type) -> bool:
+def takes_positional_inputs(cls: type[Any]) -> bool:
     """Whether ``cls.call`` requires two or more positional arguments."""
     try:
-        parameters = list(inspect.signature(cls.call).parameters.values())[1:]  # type: ignore[attr-defined]
+        parameters = list(inspect.signature(cls.call).parameters.values())[1:]
     except (TypeError, ValueError):
         return False
     required = [

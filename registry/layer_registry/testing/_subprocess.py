@@ -308,5 +308,5 @@ def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
                 raise _checks.CheckFailed(f"{check} does not run in a fresh process")
 
         status, reason = _checks.outcome(run)
-        result = CheckResult(label, check, status, reason, time.perf_counter() - started)  # type: ignore[arg-type]
+        result = CheckResult(label, check, status, reason, time.perf_counter() - started)
         send(event="result", result=dataclasses.asdict(result))
