@@ -110,6 +110,85 @@ def test_input_dtype_and_variable_dimensions() -> None:
     assert model.inputs[0].dtype == "int32"
 
 
+def test_a_layer_is_a_name_a_layer_key_or_its_name_with_its_arguments(tmp_path: Path) -> None:
+    path = tmp_path / "forms.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            input_shape: [16]
+            layers:
+              - examples>CustomLinear: {units: 8}
+              - ReLU:
+              - Flatten
+              - layer: Dense
+                units: 2
+              - Dense:
+                  units: 1
+                  activation: sigmoid
+            """
+        )
+    )
+    model = layer_registry.build_model(path)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "CustomLinear",
+        "ReLU",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
+    assert model.layers[0].units == 8
+    assert model.layers[-1].get_config()["activation"] == "sigmoid"
+    assert model.output_shape == (None, 1)
+
+
+def test_a_layer_argument_may_be_a_layer_at_any_depth() -> None:
+    model = layer_registry.build_model(
+        {
+            "input_shape": [5, 3],
+            "layers": [
+                {"RNN": {"cell": {"layer": "SimpleRNNCell", "units": 4}, "return_sequences": True}},
+                # Bidirectional's own argument is called layer: the one-key form says it.
+                {
+                    "Bidirectional": {
+                        "layer": {
+                            "RNN": {
+                                "cell": {"SimpleRNNCell": {"units": 2}},
+                                "return_sequences": True,
+                            }
+                        }
+                    }
+                },
+                {
+                    "layer": "RNN",
+                    "cell": [{"SimpleRNNCell": {"units": 3}}, {"GRUCell": {"units": 2}}],
+                },
+            ],
+        }
+    )
+    rnn, bidirectional, stacked = model.layers
+    assert type(rnn.cell).__name__ == "SimpleRNNCell" and rnn.cell.units == 4
+    assert type(bidirectional.forward_layer.cell).__name__ == "SimpleRNNCell"
+    assert bidirectional.forward_layer.cell.units == 2
+    assert [type(cell).__name__ for cell in stacked.cell.cells] == ["SimpleRNNCell", "GRUCell"]
+    assert model.output_shape == (None, 2)
+
+
+def test_a_mapping_that_names_no_layer_stays_a_value() -> None:
+    initializer = {"class_name": "Ones", "config": {}}
+    model = layer_registry.build_model(
+        _sequential({"Dense": {"units": 1, "bias_initializer": initializer}})
+    )
+    assert model.layers[0].get_config()["bias_initializer"]["class_name"] == "Ones"
+
+    # One key that is no layer's name: the constructor gets it as it is (and Keras refuses it).
+    with pytest.raises(layer_registry.SpecError) as caught:
+        layer_registry.build_model(
+            _sequential({"Dense": {"units": 1, "bias_initializer": {"Constant": {"value": 2}}}})
+        )
+    assert caught.value.path == "layers[0]"
+    assert "bias_initializer={'Constant': {'value': 2}}) failed" in caught.value.problem
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 
@@ -143,6 +222,33 @@ def test_input_dtype_and_variable_dimensions() -> None:
             "cannot take the previous layer's output",
         ),
         (_sequential("Input"), "layers[0].layer", "declare inputs"),
+        (
+            _sequential({"Dense": {"unitz": 1}}),
+            "layers[0].unitz",
+            "Dense got an unexpected keyword argument 'unitz'",
+        ),
+        (_sequential({"Dens": {"units": 1}}), "layers[0]", "did you mean 'Dense'"),
+        (_sequential({"Dense": 3}), "layers[0].layer", "Dense: {units: 1}"),
+        (
+            _sequential({"layer": "RNN", "cell": {"layer": "SimpleRNNCell", "unitz": 4}}),
+            "layers[0].cell.unitz",
+            "SimpleRNNCell got an unexpected keyword argument 'unitz'",
+        ),
+        (
+            _sequential({"RNN": {"cell": {"layer": "SimpleRNNCel", "units": 4}}}),
+            "layers[0].cell.layer",
+            "did you mean 'SimpleRNNCell'",
+        ),
+        (
+            _sequential({"RNN": {"cell": [{"GRUCell": {"units": 2}}, {"GRUCell": {"units": 0}}]}}),
+            "layers[0].cell[1]",
+            "GRUCell(units=0) failed",
+        ),
+        (
+            _sequential({"Bidirectional": {"layer": {"LSTM": {"units": 2, "vocabulary": 1}}}}),
+            "layers[0].layer.vocabulary",
+            "LSTM got an unexpected keyword argument 'vocabulary'",
+        ),
         ({"layers": ["ReLU"]}, "input_shape", "missing"),
         (_sequential("ReLU", input_shape=[16, 0]), "input_shape[1]", "positive integer"),
         (_sequential("ReLU", input_dtype="float99"), "input_dtype", "dtype"),
@@ -198,6 +304,11 @@ def _dense(inputs: object, **kwargs: object) -> dict[str, object]:
             "calling Add on x, y failed",
         ),
         (_graph({"c": _dense("x", activation="nope")}), "nodes.c", "Dense("),
+        (
+            _graph({"c": {"layer": "RNN", "inputs": "x", "cell": {"GRUCell": {"units": -2}}}}),
+            "nodes.c.cell",
+            "GRUCell(units=-2) failed",
+        ),
         ({"nodes": {"c": _dense("x")}, "outputs": "c"}, "inputs", "missing"),
         ({"inputs": {"x": [4]}, "nodes": {"c": _dense("x")}}, "outputs", "missing"),
     ],
@@ -300,10 +411,26 @@ def test_requirements_command_on_a_broken_file(tmp_path: Path, capsys) -> None:
 
 
 def test_guide_spec_blocks_are_the_spec_files() -> None:
-    blocks = [block for block in guide_blocks("models.md") if block.lang == "yaml"]
+    blocks = [block for block in guide_blocks("models.md") if block.lang == "yaml" and block.title]
     assert [block.title for block in blocks] == ["specs/regressor.yaml", "specs/two_towers.yaml"]
     for block in blocks:
         assert block.code == (GUIDES / block.title).read_text(), block.title
+
+
+def test_guide_spec_snippets_build(tmp_path: Path) -> None:
+    snippets = [b.code for b in guide_blocks("models.md") if b.lang == "yaml" and not b.title]
+    assert len(snippets) == 2
+    forms, nested = (tmp_path / "forms.yaml", tmp_path / "nested.yaml")
+    forms.write_text(snippets[0])
+    nested.write_text(snippets[1])
+    assert [type(layer).__name__ for layer in layer_registry.build_model(forms).layers] == [
+        "Dense",
+        "Dense",
+        "ReLU",
+    ]
+    rnn, bidirectional = layer_registry.build_model(nested).layers
+    assert rnn.cell.units == 4
+    assert type(bidirectional.forward_layer).__name__ == "GRU"
 
 
 GUIDE_RUNNER = textwrap.dedent(

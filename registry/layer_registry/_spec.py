@@ -9,7 +9,10 @@ Two forms. Sequential::
       - layer: examples>CustomLinear # a registry name: full, bare or alias
         units: 8                     # every other key is a constructor argument
       - Flatten                      # a name alone: no arguments
+      - Dense: {units: 4}            # a name and its arguments
       - {layer: Dense, units: 1}     # a Keras built-in layer
+      - RNN:                         # an argument that is a layer, in either form
+          cell: {SimpleRNNCell: {units: 4}}
 
 Graph (functional), with named nodes, several inputs and outputs::
 
@@ -25,16 +28,20 @@ Graph (functional), with named nodes, several inputs and outputs::
 A bare name that is both a Keras built-in layer and a plugin class means the built-in; name the
 plugin's layer in full (``acme>Dense``).
 
+A mapping inside a layer's arguments that names a layer, in either form, is built as that
+layer; a mapping of one key that names no layer stays a value.
+
 A spec is data from anywhere. It is built under Keras's safe mode, it may not make a layer read
 a local file (a ``StringLookup`` vocabulary given as a path) unless the caller says so, and it is
 measured before anything walks it: at most ``MAX_VALUES`` values and ``MAX_CHARACTERS``
 characters of text, counting a value each time a YAML alias repeats it, ``MAX_DEPTH`` levels
-of nesting and integers of at most ``MAX_INT_DIGITS`` digits.
+of nesting, integers of at most ``MAX_INT_DIGITS`` digits and ``MAX_LAYERS`` layers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import functools
 import json
@@ -72,6 +79,8 @@ MAX_DEPTH = 100
 """The most levels of lists and mappings a spec may nest."""
 MAX_INT_DIGITS = 100
 """The most digits an integer of a spec may have."""
+MAX_LAYERS = 10_000
+"""The most layers a spec may build, nested ones included."""
 
 _YAML_NAMES = (
     "; YAML reads an unquoted yes, no, on, off, true, false or ~, a number or a date as such, "
@@ -88,7 +97,10 @@ def build_model(
     holding one. A sequential spec has ``input_shape`` and ``layers``; a graph spec has
     ``inputs``, ``nodes`` and ``outputs``. A layer is named by its registry name (full, bare or
     alias, as for [`get`][layer_registry.get]) or by a Keras built-in layer name (``Dense``);
-    a bare name that is both means the Keras built-in.
+    a bare name that is both means the Keras built-in. A layer of ``layers`` is its name, a
+    mapping of ``layer`` (its name) and its arguments, or a mapping of its name to its
+    arguments (``{"Dense": {"units": 1}}``); an argument that is a layer is written the same
+    way, at any depth.
 
     The spec is built under Keras's safe mode, and may not make a layer read a local file: a
     ``StringLookup`` or ``IntegerLookup`` vocabulary, a ``TextVectorization`` vocabulary or a
@@ -268,6 +280,23 @@ def _yaml_loader() -> type:
     return SpecLoader
 
 
+@dataclasses.dataclass
+class _Build:
+    """What one build knows besides the spec: whether it may read files, how many layers."""
+
+    allow_files: bool
+    layers: int = 0
+
+    def reserve(self, count: int, where: str) -> None:
+        """Count ``count`` more layers, refused past ``MAX_LAYERS`` before they are built."""
+        self.layers += count
+        if self.layers > MAX_LAYERS:
+            raise SpecError(
+                f"the spec builds more than {MAX_LAYERS:,} layers; that is the most a spec may",
+                where,
+            )
+
+
 def _build(spec: Any, *, allow_files: bool) -> keras.Model:
     if not isinstance(spec, Mapping):
         raise SpecError(
@@ -284,10 +313,10 @@ def _build(spec: Any, *, allow_files: bool) -> keras.Model:
     with SafeModeScope(True):
         if "layers" in spec:
             _check_keys(spec, SEQUENTIAL_KEYS, "")
-            return _build_sequential(spec, allow_files)
+            return _build_sequential(spec, _Build(allow_files))
         if "nodes" in spec:
             _check_keys(spec, GRAPH_KEYS, "")
-            return _build_graph(spec, allow_files)
+            return _build_graph(spec, _Build(allow_files))
     _check_keys(spec, tuple(dict.fromkeys((*SEQUENTIAL_KEYS, *GRAPH_KEYS))), "")
     raise SpecError(
         "a spec needs 'layers' (sequential: input_shape and a list of layers) or 'nodes' "
@@ -298,7 +327,7 @@ def _build(spec: Any, *, allow_files: bool) -> keras.Model:
 # -- sequential ------------------------------------------------------------------------------
 
 
-def _build_sequential(spec: Mapping[str, Any], allow_files: bool) -> keras.Model:
+def _build_sequential(spec: Mapping[str, Any], build: _Build) -> keras.Model:
     import keras
 
     if "input_shape" not in spec:
@@ -311,19 +340,19 @@ def _build_sequential(spec: Mapping[str, Any], allow_files: bool) -> keras.Model
     layers = spec["layers"]
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"expected a non-empty list of layers, got {_kind(layers)}", path="layers")
+    build.reserve(len(layers), "layers")
     model = keras.Sequential(name=_name(spec))
     model.add(keras.Input(shape=shape, dtype=dtype))
     for index, item in enumerate(layers):
         where = f"layers[{index}]"
-        if isinstance(item, str):
-            item = {"layer": item}
-        if not isinstance(item, Mapping):
+        if not isinstance(item, str | Mapping):
             raise SpecError(
-                f"expected a layer: a name or a mapping with 'layer', got {_kind(item)}",
+                "expected a layer: a name, a mapping with 'layer', or a mapping of a name to "
+                f"its arguments, got {_kind(item)}",
                 path=where,
             )
-        kwargs = dict(item)
-        layer, display = _layer(kwargs.pop("layer", None), kwargs, where, allow_files)
+        name, kwargs, name_at = _layer_item(item, where)
+        layer, display = _layer(name, kwargs, where, build, name_at)
         try:
             model.add(layer)
         except Exception as exc:
@@ -336,7 +365,7 @@ def _build_sequential(spec: Mapping[str, Any], allow_files: bool) -> keras.Model
 # -- graph -----------------------------------------------------------------------------------
 
 
-def _build_graph(spec: Mapping[str, Any], allow_files: bool) -> keras.Model:
+def _build_graph(spec: Mapping[str, Any], build: _Build) -> keras.Model:
     import keras
 
     inputs = _mapping(spec.get("inputs"), "inputs", "input names to {shape: [...], dtype: ...}")
@@ -383,13 +412,14 @@ def _build_graph(spec: Mapping[str, Any], allow_files: bool) -> keras.Model:
             )
     order = _topological_order(edges)
     _check_connected(inputs, edges, output_names)
+    build.reserve(len(order), "nodes")
 
     for name in order:
         where = _at("nodes", name)
         kwargs = dict(nodes[name])
         sources = kwargs.pop("inputs")
         kwargs.setdefault("name", name)
-        layer, display = _layer(kwargs.pop("layer", None), kwargs, where, allow_files)
+        layer, display = _layer(kwargs.pop("layer", None), kwargs, where, build)
         # One input: the tensor itself; several: a list (Concatenate, Add, ...).
         args = [tensors[source] for source in edges[name]]
         try:
@@ -486,17 +516,41 @@ def _check_connected(
 # -- layers ----------------------------------------------------------------------------------
 
 
-def _layer(name: Any, kwargs: dict[str, Any], where: str, allow_files: bool) -> tuple[Any, str]:
-    """An instance of the layer ``name`` with ``kwargs``, and the name to show in errors."""
+def _layer_item(item: str | Mapping[Any, Any], where: str) -> tuple[Any, dict[Any, Any], str]:
+    """A layer written ``Dense``, ``{layer: Dense, units: 1}`` or ``{Dense: {units: 1}}``.
+
+    Returns its name, its arguments and the place of its name in the spec, for errors.
+    """
+    if isinstance(item, str):
+        return item, {}, f"{where}.layer"
+    if "layer" not in item and len(item) == 1:
+        [(name, arguments)] = item.items()
+        if isinstance(arguments, Mapping | None):
+            return name, dict(arguments or {}), where
+    kwargs = dict(item)
+    return kwargs.pop("layer", None), kwargs, f"{where}.layer"
+
+
+def _layer(
+    name: Any, kwargs: dict[Any, Any], where: str, build: _Build, name_at: str | None = None
+) -> tuple[Any, str]:
+    """An instance of the layer ``name`` with ``kwargs``, and the name to show in errors.
+
+    ``where`` is the layer's place in the spec, ``name_at`` its name's (``where.layer``).
+    """
+    name_at = name_at or f"{where}.layer"
     if name is None:
         raise SpecError(
-            "missing: the layer's name, e.g. Dense or examples>CustomLinear", f"{where}.layer"
+            "missing: the layer's name: `layer: Dense` beside its arguments, `Dense: {units: 1}` "
+            "or `Dense` alone",
+            name_at,
         )
-    cls, full = _layer_class(name, f"{where}.layer")
+    cls, full = _layer_class(name, name_at)
     display = full or name
     _check_names(kwargs, where, "argument names")
+    kwargs = {key: _with_layers(value, _at(where, key), build) for key, value in kwargs.items()}
     files = [key for key in _file_arguments(cls) if isinstance(kwargs.get(key), str | os.PathLike)]
-    if files and not allow_files:
+    if files and not build.allow_files:
         raise SpecError(
             f"{display} would read the file {shown(os.fspath(kwargs[files[0]]))}, and a model "
             "saved from this spec would carry what it read; a spec reads no local file unless "
@@ -518,6 +572,40 @@ def _layer(name: Any, kwargs: dict[str, Any], where: str, allow_files: bool) -> 
     match = _RECEIVED.search(str(cause or ""))
     key = match.group(1) if match and match.group(1) in kwargs else None
     raise SpecError(problem, _at(where, key) if key else where) from cause
+
+
+def _with_layers(value: Any, where: str, build: _Build) -> Any:
+    """``value``, an argument, with every layer it names built, at any depth.
+
+    A mapping names a layer when it has ``layer`` (a name) or is one key, a layer's name, over
+    the layer's arguments. Anything else is returned as it is, rebuilt only around a layer.
+    """
+    if isinstance(value, list):
+        items = [_with_layers(item, f"{where}[{i}]", build) for i, item in enumerate(value)]
+        return (
+            items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+        )
+    if not isinstance(value, Mapping):
+        return value
+    if isinstance(value.get("layer"), str):
+        kwargs = dict(value)
+        build.reserve(1, where)
+        return _layer(kwargs.pop("layer"), kwargs, where, build)[0]
+    if len(value) == 1:
+        [(name, arguments)] = value.items()
+        if isinstance(arguments, Mapping | None) and _names_layer(name):
+            build.reserve(1, where)
+            return _layer(name, dict(arguments or {}), where, build, where)[0]
+    entries = {key: _with_layers(item, _at(where, key), build) for key, item in value.items()}
+    return entries if any(entries[key] is not value[key] for key in value) else value
+
+
+def _names_layer(name: Any) -> bool:
+    try:
+        _layer_class(name, "")
+    except SpecError:
+        return False
+    return True
 
 
 def _file_arguments(cls: type) -> tuple[str, ...]:

@@ -86,10 +86,24 @@ LAYER = st.fixed_dictionaries(
         "bogus": LEAVES,
     },
 )
+# The same layer written as its name over its arguments, and layers as arguments of layers.
+NAMED_LAYER = LAYER.map(
+    lambda layer: {layer["layer"]: {key: value for key, value in layer.items() if key != "layer"}}
+)
+NESTED_LAYER = st.builds(
+    lambda outer, argument, inner: {outer: {argument: inner}},
+    st.sampled_from(["RNN", "Bidirectional", "TimeDistributed", "Dense"]),
+    st.sampled_from(["cell", "layer", "units"]),
+    st.one_of(LAYER, NAMED_LAYER, st.lists(NAMED_LAYER, max_size=2)),
+)
 SEQUENTIAL = st.fixed_dictionaries(
     {
-        "input_shape": mostly(st.lists(st.integers(1, 6), min_size=1, max_size=2)),
-        "layers": st.lists(st.one_of(LAYER, st.sampled_from(LAYER_NAMES)), min_size=1, max_size=4),
+        "input_shape": mostly(st.lists(st.integers(1, 6), min_size=1, max_size=3)),
+        "layers": st.lists(
+            st.one_of(LAYER, NAMED_LAYER, NESTED_LAYER, st.sampled_from(LAYER_NAMES)),
+            min_size=1,
+            max_size=4,
+        ),
     }
 )
 

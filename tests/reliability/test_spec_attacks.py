@@ -150,6 +150,23 @@ def test_error_messages_stay_short_whatever_the_spec_holds(spec: object, path: s
     assert len(str(caught.value)) < 1000, str(caught.value)[:300]
 
 
+def test_a_spec_builds_at_most_10_000_layers(tmp_path: Path) -> None:
+    path = write(tmp_path, "many.yaml", "input_shape: [4]\nlayers: [" + "ReLU, " * 10_001 + "]\n")
+    error, peak = peak_allocation(lambda: layer_registry.build_model(path))
+    assert isinstance(error, SpecError), error
+    assert (error.path, error.problem) == (
+        "layers",
+        "the spec builds more than 10,000 layers; that is the most a spec may",
+    )
+    assert peak < 20_000_000, f"{peak:,} bytes allocated"  # the YAML parser's, no layer's
+
+    # Nested layers count too, each time an alias (a shared mapping) repeats them.
+    spec = {"input_shape": [4], "layers": [{"RNN": {"cell": [{"ReLU": None}] * 10_001}}]}
+    with pytest.raises(SpecError, match="more than 10,000 layers") as caught:
+        layer_registry.build_model(spec)
+    assert caught.value.path == "layers[0].cell[9999]"
+
+
 def test_a_spec_file_is_read_no_further_than_a_spec_may_be(tmp_path: Path) -> None:
     from layer_registry._spec import MAX_CHARACTERS
 
@@ -330,6 +347,14 @@ def test_a_path_object_and_a_graph_node_are_refused_too(secret: Path) -> None:
     with pytest.raises(SpecError, match="allow_files=True") as caught:
         layer_registry.build_model(spec)
     assert caught.value.path == "nodes.ids.vocabulary"
+
+
+def test_a_layer_inside_a_layer_may_not_read_a_file_either(secret: Path) -> None:
+    inner = {"StringLookup": {"vocabulary": str(secret)}}
+    spec = {"input_shape": [2, 1], "layers": [{"TimeDistributed": {"layer": inner}}]}
+    with pytest.raises(SpecError, match="allow_files=True") as caught:
+        layer_registry.build_model(spec)
+    assert caught.value.path == "layers[0].layer.vocabulary"
 
 
 def test_allow_files_reads_a_trusted_vocabulary(secret: Path, tmp_path: Path) -> None:
