@@ -90,3 +90,37 @@ def test_an_unknown_namespace_is_one_line_and_exit_2():
     assert result.returncode == 2
     assert "no plugin with namespace 'nope' is installed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_contested_class_names_both_plugins_and_a_missing_get_config_is_a_warning(tmp_path):
+    root = tmp_path
+    # Registers the examples plugin's class beside its own: refused there, kept by its owner.
+    claims = plugin_source(
+        "Mine",
+        preamble="from layer_registry_examples import CustomLinear\n",
+        register="    register(Mine)\n    register(CustomLinear)",
+    )
+    write_plugin(root, distribution="aaa-claims", namespace="acme_claims", source=claims)
+    # Keras builds get_config from the constructor's arguments: a reminder, not a refusal.
+    tutorial = (
+        "import keras, layer_registry\n"
+        "class Plain(keras.layers.Layer):\n"
+        "    'A layer written the tutorial way.'\n"
+        "    def __init__(self, units=2, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.units = units\n"
+        "    def call(self, x):\n        return x\n"
+        "@layer_registry.hookimpl\ndef register_layers(register):\n"
+        "    register(Plain, input_shape=(2, 3))\n"
+    )
+    write_plugin(root, distribution="acme-plain", namespace="acme_plain", source=tutorial)
+    result = run_cli("doctor", "--json", pythonpath=[root])
+    data, found = findings(result)
+
+    assert result.returncode == 1, result.stderr  # a refused class is an error
+    refused = found[("acme_claims", "registration", "error")]
+    assert "layer_registry_examples.custom_linear:CustomLinear" in refused
+    assert "belongs to plugin 'examples'" in refused
+    kept = [f["message"] for f in data["findings"] if f["namespace"] == "examples"]
+    assert any("also registered by plugin(s) 'acme_claims'" in message for message in kept)
+    assert "defines no get_config()" in found[("acme_plain", "config", "warning")]
+    assert ("acme_plain", "registration", "error") not in found

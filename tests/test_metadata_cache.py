@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,22 @@ from processes import CLI
 from processes import environment
 from processes import run_python
 
-# Prints the names and whether answering them needed TensorFlow.
+# Prints the names, and whether this process imported TensorFlow (never, to list them).
 NAMES = (
     "import json, sys, layer_registry\n"
     "print(json.dumps([layer_registry.names(), 'tensorflow' in sys.modules]))"
 )
+# Every import of a plugin written with ``counted`` adds a line to $IMPORT_LOG, whichever
+# process imports it (a cold listing loads the plugins in a child process).
+COUNTER = (
+    "import os\n"
+    "with open(os.environ['IMPORT_LOG'], 'a') as log:\n"
+    "    log.write(__name__ + '\\n')\n"
+)
+
+
+def counted(*classes: str, preamble: str = "") -> str:
+    return plugin_source(*classes, preamble=COUNTER + preamble)
 
 
 @pytest.fixture
@@ -28,23 +40,33 @@ def env(tmp_path):
     cache = tmp_path / "cache"
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    variables = {"LAYER_REGISTRY_CACHE_DIR": str(cache), "LAYER_REGISTRY_ONLY": "alpha,beta"}
+    variables = {
+        "LAYER_REGISTRY_CACHE_DIR": str(cache),
+        "LAYER_REGISTRY_ONLY": "alpha,beta",
+        "IMPORT_LOG": str(tmp_path / "imports.log"),
+    }
     return cache, plugins, variables
 
 
 def names(plugins, variables):
+    """``[names, whether answering imported a plugin]``; TensorFlow is never imported here."""
+    log = Path(variables["IMPORT_LOG"])
+    before = log.read_text().count("\n") if log.exists() else 0
     result = run_python(NAMES, pythonpath=[plugins], env=variables)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    listed, imported_tensorflow = json.loads(result.stdout)
+    assert imported_tensorflow is False
+    after = log.read_text().count("\n") if log.exists() else 0
+    return [listed, after > before]
 
 
 def test_a_warm_cache_answers_without_importing_tensorflow(env):
     cache, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
 
-    assert names(plugins, variables) == [["alpha>Alpha"], True]  # cold: loads the plugins
+    assert names(plugins, variables) == [["alpha>Alpha"], True]  # cold: loads the plugins (apart)
     assert names(plugins, variables) == [["alpha>Alpha"], False]  # warm: metadata only
     (written,) = cache.glob("metadata-*.json")
     assert json.loads(written.read_text())["layers"][0]["name"] == "alpha>Alpha"
@@ -53,13 +75,13 @@ def test_a_warm_cache_answers_without_importing_tensorflow(env):
 def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
     _, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     assert names(plugins, variables)[0] == ["alpha>Alpha"]
 
     # install
     write_plugin(
-        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+        plugins, distribution="beta-layers", namespace="beta", source=counted("Beta")
     )
     assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>Beta"]
 
@@ -70,12 +92,12 @@ def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
         distribution="beta-layers",
         namespace="beta",
         version="2.0.0",
-        source=plugin_source("BetaTwo"),
+        source=counted("BetaTwo"),
     )
     assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>BetaTwo"]
 
     # edit the source in place, as with an editable install
-    (plugins / "alpha_layers" / "__init__.py").write_text(plugin_source("Alpha", "AlphaToo"))
+    (plugins / "alpha_layers" / "__init__.py").write_text(counted("Alpha", "AlphaToo"))
     assert names(plugins, variables) == [["alpha>Alpha", "alpha>AlphaToo", "beta>BetaTwo"], True]
 
     # uninstall
@@ -88,7 +110,7 @@ def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
 def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
     cache, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     names(plugins, variables)
     (written,) = cache.glob("metadata-*.json")
@@ -102,10 +124,10 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
 def test_four_processes_on_a_cold_cache_all_succeed_and_leave_it_valid(env):
     cache, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     write_plugin(
-        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+        plugins, distribution="beta-layers", namespace="beta", source=counted("Beta")
     )
     processes = [
         subprocess.Popen(
@@ -131,7 +153,7 @@ def test_four_processes_on_a_cold_cache_all_succeed_and_leave_it_valid(env):
 def test_the_cache_can_be_switched_off(env):
     cache, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     variables["LAYER_REGISTRY_CACHE"] = "off"
 
@@ -162,10 +184,10 @@ def test_a_failed_plugin_is_remembered_and_explained_from_the_cache(env):
 def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
     _, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     write_plugin(
-        plugins, distribution="beta-layers", namespace="beta", source=plugin_source("Beta")
+        plugins, distribution="beta-layers", namespace="beta", source=counted("Beta")
     )
     names(plugins, variables)
     code = (
@@ -181,7 +203,7 @@ def test_get_after_a_warm_listing_loads_only_the_plugin_it_needs(env):
 def test_create_after_a_warm_listing_loads_the_plugin(env):
     _, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     names(plugins, variables)
     code = "import layer_registry\nprint(layer_registry.create('Alpha', units=3).units)"
@@ -193,7 +215,7 @@ def test_create_after_a_warm_listing_loads_the_plugin(env):
 def test_show_and_info_by_full_name_need_no_tensorflow_when_warm(env):
     _, plugins, variables = env
     write_plugin(
-        plugins, distribution="alpha-layers", namespace="alpha", source=plugin_source("Alpha")
+        plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha")
     )
     names(plugins, variables)
     code = (
@@ -212,9 +234,13 @@ def test_installing_a_missing_dependency_retries_the_failed_plugin(tmp_path):
     # A folder named like site-packages, as pip's is: installing into it invalidates the cache.
     packages = tmp_path / "env" / "site-packages"
     packages.mkdir(parents=True)
-    source = plugin_source("Needy", preamble="import needed_dependency_xyz\n")
+    source = counted("Needy", preamble="import needed_dependency_xyz\n")
     write_plugin(packages, distribution="beta-layers", namespace="beta", source=source)
-    variables = {"LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"), "LAYER_REGISTRY_ONLY": "beta"}
+    variables = {
+        "LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
+        "LAYER_REGISTRY_ONLY": "beta",
+        "IMPORT_LOG": str(tmp_path / "imports.log"),
+    }
     assert names(packages, variables)[0] == []
 
     (packages / "needed_dependency_xyz.py").write_text("")  # pip install needed-dependency-xyz

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "layer_registry"
 NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+_LOADED = frozenset({"loaded", "partial"})
 
 
 def _env_set(variable: str) -> frozenset[str] | None:
@@ -338,7 +339,12 @@ class Registry:
         if namespaces is None:
             # Every plugin: know first, from the cache or a child process, which ones fail,
             # so a plugin that crashes its process is never imported here.
+            pending = set(self.pending())
             self._ensure_catalog()
+            self.load_here()
+            return sum(
+                1 for p in self._discover() if p.namespace in pending and p.status in _LOADED
+            )
         return self.load_here(namespaces)
 
     def load_here(self, namespaces: Iterable[str] | None = None) -> int:
