@@ -18,6 +18,7 @@ SCRIPTS = [
     "bench_discovery",
     "bench_get",
     "bench_load_model",
+    "bench_load_weights",
     "bench_training",
     "site_build",
 ]

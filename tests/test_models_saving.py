@@ -8,6 +8,7 @@ off. A model saved in one process is loaded in a fresh one.
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 import zipfile
@@ -20,7 +21,9 @@ import layer_registry
 from distributions import layer_source
 from distributions import plugin_source
 from distributions import write_plugin
+from layer_registry import _archive
 from layer_registry._archive import CONFIG_MEMBER
+from layer_registry._archive import METADATA_MEMBER
 from layer_registry._archive import PROVENANCE_MEMBER
 from layer_registry._archive import scan as _scan
 from models_support import GUIDES
@@ -154,9 +157,11 @@ LOAD = textwrap.dedent(
     again = layer_registry.load_model("nested-v2.keras")
     report["resaved_equal"] = bool(np.array_equal(again.predict(x, verbose=0),
                                                   np.load("nested.npy")))
-    report["resaved_names"] = json.loads(
-        __import__("zipfile").ZipFile("nested-v2.keras").read("layer_registry.json")
-    )["layers"]
+    with __import__("zipfile").ZipFile("nested-v2.keras") as archive:
+        report["resaved_members"] = sorted(archive.namelist())
+        report["resaved_names"] = json.loads(archive.read("metadata.json"))["layer_registry"][
+            "layers"
+        ]
 
     # Plain Keras loads what save_model wrote (once the plugins are registered).
     import keras
@@ -183,6 +188,7 @@ def test_load_in_a_fresh_process_imports_only_the_needed_plugins(
     assert report["nested_equal"]
     assert report["resaved_equal"]
     assert "acme>Scale" in report["resaved_names"]
+    assert report["resaved_members"] == ["config.json", "metadata.json", "model.weights.h5"]
     assert "acme>OldScale" not in report["resaved_names"]
     assert report["plain_keras_equal"]
     [[kind, message, recorded, installed]] = report["warnings"]
@@ -347,13 +353,17 @@ def _regressor(tmp_path: Path):
     return model, path
 
 
-def test_save_model_writes_a_plain_keras_file_with_provenance(tmp_path: Path) -> None:
+def test_save_model_writes_a_plain_keras_file_with_provenance(tmp_path: Path, monkeypatch) -> None:
     import keras
+    from keras.src.saving import saving_lib
 
     model, path = _regressor(tmp_path)
     with zipfile.ZipFile(path) as archive:
-        record = json.loads(archive.read(PROVENANCE_MEMBER))
-        assert {"config.json", "metadata.json", "model.weights.h5"} <= set(archive.namelist())
+        # The three members model.save writes, nothing more: the provenance is in metadata.json.
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        metadata = json.loads(archive.read(METADATA_MEMBER))
+    assert metadata["keras_version"] == keras.__version__
+    record = metadata["layer_registry"]
     assert record["format"] == 2
     assert record["plugins"] == {
         "examples": {"distribution": "layer-registry-examples", "version": "0.1.0", "libraries": {}}
@@ -362,11 +372,35 @@ def test_save_model_writes_a_plain_keras_file_with_provenance(tmp_path: Path) ->
         "examples>CustomLinear": "examples",
         "examples>CustomNonLinear": "examples",
     }
+    assert layer_registry.requirements(path) == ["layer-registry-examples==0.1.0"]
     x = np.ones((3, 16), dtype="float32")
     expected = model.predict(x, verbose=0)
+
+    # Issue #13 item 9: a fourth member made Keras extract the whole archive on every load.
+    class NoExtraction(saving_lib.DiskIOStore):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("Keras extracted the archive to a temporary folder")
+
+    monkeypatch.setattr(saving_lib, "DiskIOStore", NoExtraction)
     for loaded in (layer_registry.load_model(path), keras.saving.load_model(path)):
         np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
     assert not list(tmp_path.glob(".*partial*")), "the partial file is left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["regressor.keras"]
+
+
+def test_provenance_saved_in_its_own_member_is_still_read(tmp_path: Path) -> None:
+    # Files saved before the provenance moved into metadata.json hold it as layer_registry.json.
+    _, path = _regressor(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    metadata = json.loads(members[METADATA_MEMBER])
+    record = metadata.pop("layer_registry")
+    record["plugins"]["examples"]["version"] = "0.0.9"
+    members[METADATA_MEMBER] = json.dumps(metadata).encode()
+    members[PROVENANCE_MEMBER] = json.dumps(record).encode()
+    old = _zip(tmp_path / "old.keras", members)
+    assert layer_registry.requirements(old) == ["layer-registry-examples==0.0.9"]
+    assert layer_registry.load_model(old).name == "regressor"
 
 
 def test_save_model_refuses_other_extensions_and_overwrite_false(tmp_path: Path) -> None:
@@ -387,6 +421,50 @@ def test_load_model_passes_keyword_arguments_to_keras(tmp_path: Path) -> None:
     _, path = _regressor(tmp_path)
     model = layer_registry.load_model(path, compile=False, safe_mode=True)
     assert model.name == "regressor"
+
+
+def test_load_model_loads_the_file_it_checked(tmp_path: Path, monkeypatch) -> None:
+    # Issue #13: the file was read twice, with the plugins' and Keras's import in between; a
+    # file put in its place meanwhile was loaded unchecked. Now Keras reads the open file.
+    import keras
+
+    _, path = _regressor(tmp_path)
+    other = tmp_path / "other.keras"
+    keras.Sequential([keras.Input((16,)), keras.layers.Dense(7, name="swapped")]).save(other)
+    registry = layer_registry._registry.default_registry()
+    load = registry.load
+
+    def swap_then_load(namespaces):
+        os.replace(other, path)
+        return load(namespaces)
+
+    monkeypatch.setattr(registry, "load", swap_then_load)
+    model = layer_registry.load_model(path)
+    assert model.name == "regressor"
+    assert "swapped" in [layer.name for layer in keras.saving.load_model(path).layers]
+
+
+def test_weights_read_from_disk_beside_the_open_file(tmp_path: Path, monkeypatch) -> None:
+    # When memory is short, Keras extracts the weights next to the file it was given (by the
+    # open file's name) and reads them from there: that path works with the file handed over.
+    from keras.src.saving import saving_lib
+
+    model, path = _regressor(tmp_path)
+    monkeypatch.setattr(saving_lib, "is_memory_sufficient", lambda model: False)
+    extracted = []
+    temporary = saving_lib.tempfile.TemporaryDirectory
+
+    def recording(*args, **kwargs):
+        folder = temporary(*args, **kwargs)
+        extracted.append(Path(folder.name).parent)
+        return folder
+
+    monkeypatch.setattr(saving_lib.tempfile, "TemporaryDirectory", recording)
+    loaded = layer_registry.load_model(path)
+    assert extracted == [tmp_path]
+    x = np.ones((3, 16), dtype="float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["regressor.keras"]
 
 
 def _zip(path: Path, members: dict[str, str | bytes]) -> Path:
@@ -413,6 +491,18 @@ def _zip(path: Path, members: dict[str, str | bytes]) -> Path:
             ),
             "layer_registry.json is malformed",
         ),
+        (
+            "metadata.keras",
+            lambda p: _zip(
+                p,
+                {
+                    "config.json": '{"class_name": "Sequential"}',
+                    "metadata.json": '{"layer_registry": {"x": 1}}',
+                },
+            ),
+            r"metadata.json \('layer_registry'\) is malformed",
+        ),
+        ("folder.keras", lambda p: p.mkdir(), "is a directory"),
         ("model.h5", lambda p: p.write_bytes(b"\x89HDF"), "not a .keras file"),
     ],
 )
@@ -502,7 +592,7 @@ def test_scan_finds_names_at_any_depth() -> None:
     }
     scan = _scan(config)
     assert scan.refused == []
-    assert scan.names == {
+    assert {name: str(where) for name, where in scan.names.items()} == {
         "acme>Outer": "config.layers[0]",
         "acme>Inner": "config.layers[0].config.inner",
         "zeta>Deep": "config.layers[0].config.inner.config.deeper[0]",
@@ -510,11 +600,118 @@ def test_scan_finds_names_at_any_depth() -> None:
     }
 
 
-def test_scan_survives_deep_nesting() -> None:
+def _nest(depth: int) -> dict:
     config: dict = _layer("acme>Leaf")
-    for _ in range(3000):
+    for _ in range(depth):
         config = {"class_name": "Sequential", "module": "keras", "config": {"layers": [config]}}
-    assert list(_scan(config).names) == ["acme>Leaf"]
+    return config
+
+
+def test_scan_survives_deep_nesting_and_refuses_past_the_limit() -> None:
+    # Each model inside a model nests three levels: 300 is deeper than Keras can save.
+    assert list(_scan(_nest(300)).names) == ["acme>Leaf"]
+    with pytest.raises(layer_registry.ModelFileError, match="more than 1,000 levels deep"):
+        _scan(_nest(3000), path="deep.keras")
+
+
+def test_scan_limits_keys_and_values_and_names_the_file() -> None:
+    wide = {"class_name": "Sequential", "config": {"layers": [0] * (_archive.NODE_LIMIT + 1)}}
+    with pytest.raises(layer_registry.ModelFileError, match=r"m\.keras: config\.json holds mo"):
+        _scan(wide, path="m.keras")
+    long_key = {"class_name": "Sequential", "config": {"k" * 1_001: 1}}
+    with pytest.raises(layer_registry.ModelFileError, match="a key of 1,001 characters at config"):
+        _scan(long_key, path="m.keras")
+
+
+# What Keras looks an object up by: a function by its config, a class by its registered name.
+FUNCTIONS = [
+    # (object, refused because)
+    (
+        {
+            "module": "os",
+            "class_name": "function",
+            "config": "system",
+            "registered_name": "examples>CustomLinear",
+        },
+        "the function os.system",
+    ),
+    (
+        {
+            "module": "keras.utils",
+            "class_name": "function",
+            "config": "get_file",
+            "registered_name": "examples>CustomLinear",
+        },
+        "keras.utils.get_file, which is not a modeling API",
+    ),
+    (
+        {
+            "module": "subprocess",
+            "class_name": "function",
+            "config": "run",
+            "registered_name": "function",
+        },
+        "the function subprocess.run",
+    ),
+    (
+        {
+            "module": "keras.activations",
+            "class_name": "function",
+            "config": "relu",
+            "registered_name": "relu",
+        },
+        None,
+    ),
+    (
+        {
+            "module": "builtins",
+            "class_name": "function",
+            "config": "tanh",
+            "registered_name": "function",
+        },
+        None,
+    ),
+    # A function the user registered: Keras finds it by name, imports nothing.
+    (
+        {
+            "module": "my_project.activations",
+            "class_name": "function",
+            "config": "MyProject>swish2",
+            "registered_name": "MyProject>swish2",
+        },
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "why"), FUNCTIONS)
+def test_a_function_is_judged_by_its_own_name(function: dict, why: str | None) -> None:
+    config = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "registered_name": None,
+        "config": {"layers": [_layer(None, module="keras.layers", activation=function)]},
+    }
+    scan = _scan(config)
+    if why is None:
+        assert scan.refused == []
+    else:
+        [(where, because)] = scan.refused
+        assert str(where) == "config.layers[0].config.activation"
+        assert why in because
+        # Its registered name is not what Keras resolves: it brings no plugin in.
+        assert "examples>CustomLinear" not in scan.names
+
+
+def test_a_class_is_judged_by_its_registered_name() -> None:
+    # Keras resolves a class by its registered name first: the module is never imported then,
+    # and load_model makes sure the name resolves before Keras runs.
+    named = _layer("examples>CustomLinear", module="os")
+    scan = _scan({"class_name": "Sequential", "config": {"layers": [named]}})
+    assert scan.refused == []
+    assert list(scan.names) == ["examples>CustomLinear"]
+    unnamed = _layer(None, module="os")
+    assert _scan({"class_name": "Sequential", "config": {"layers": [unnamed]}}).refused
 
 
 def test_custom_objects_vouch_for_a_class_of_ones_own(tmp_path: Path) -> None:

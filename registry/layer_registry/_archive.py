@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import BinaryIO
 
 from packaging.utils import InvalidName
 from packaging.utils import canonicalize_name
@@ -31,11 +32,39 @@ from layer_registry._records import split_name
 from layer_registry._registry import NAMESPACE_PATTERN
 
 CONFIG_MEMBER = "config.json"
+METADATA_MEMBER = "metadata.json"
+PROVENANCE_KEY = "layer_registry"
+"""The key of ``metadata.json`` under which ``save_model`` records the provenance."""
 PROVENANCE_MEMBER = "layer_registry.json"
+"""Where ``save_model`` recorded the provenance before: still read, never written."""
+PROVENANCE_FORMAT = 2
+
+# What layer-registry reads of a file. Each limit is far above what Keras writes for a real
+# model (ResNet152's config: 0.5 MB, 31,000 values, 11 levels deep, keys of 27 characters; Keras
+# fails to save 140 models nested in one another, and 120 nest 367 levels) and far below what
+# would exhaust memory or time: a hostile file meets a limit, named in the error, before it
+# costs anything.
 CONFIG_LIMIT = 64 * 2**20
 """The most of ``config.json`` that is read: a model's config is kilobytes, weights live apart."""
+METADATA_LIMIT = 2**20
 PROVENANCE_LIMIT = 2**20
-PROVENANCE_FORMAT = 2
+NODE_LIMIT = 1_000_000
+"""The most values (containers and scalars) a config may hold; counted before it is parsed."""
+DEPTH_LIMIT = 1_000
+"""The deepest a config may nest (a dict or list inside another counts one level)."""
+KEY_LIMIT = 1_000
+"""The longest key a config may hold, in characters."""
+# Keras's own guard against decompression bombs (keras.src.saving.saving_lib,
+# _ZIP_MEMBER_MAX_EXPANSION and _ZIP_EXTRACT_BOMB_FLOOR_BYTES, 3.15), repeated here so the check
+# runs before Keras is imported. Keras applies it to one member at a time, and only to those it
+# extracts; layer-registry applies it to every member and to all of them together, so that
+# many small bombs cannot add up.
+EXPANSION_LIMIT = 100
+"""The most a member (or all of them together) may expand: Keras stores members uncompressed."""
+EXPANSION_FLOOR = 2**28
+"""Sizes up to 256 MiB are never judged by their expansion."""
+_REPORTED = 5
+"""How many refused objects a scan describes; it counts them all."""
 
 # Keras's own list of callables a config must not name (keras.src.saving.serialization_lib
 # NON_MODELING_APIS, 3.15), repeated here so the check runs before Keras is imported.
@@ -94,6 +123,8 @@ class Provenance:
     layers: Mapping[str, str] = field(default_factory=dict)
     """Registered name -> namespace of the plugin that provided it."""
     rejected: tuple[str, ...] = ()
+    origin: str = ""
+    """Where in the archive the record was read, as messages name it."""
 
 
 @dataclass(frozen=True)
@@ -106,31 +137,42 @@ class Archive:
     """Empty for plain Keras files."""
 
 
-def read_archive(path: str) -> Archive:
-    if not os.path.exists(path):
-        raise ModelFileError(f"{path}: no such file", path=path)
-    if os.path.isdir(path):
+def open_model_file(path: str) -> BinaryIO:
+    """``path`` opened for reading; a ``ModelFileError`` says why it cannot be."""
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 (the caller closes it, or hands it to Keras)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file", path=path) from None
+    except IsADirectoryError:
         raise ModelFileError(
             f"{path} is a directory; layer-registry loads .keras files (model.save('m.keras'))",
             path=path,
-        )
-    if os.path.getsize(path) == 0:
+        ) from None
+    except OSError as exc:
+        raise ModelFileError(f"{path} cannot be read: {exc}", path=path) from exc
+    if os.fstat(stream.fileno()).st_size == 0:
+        stream.close()
         raise ModelFileError(f"{path} is empty (0 bytes); was its saving interrupted?", path=path)
+    return stream
+
+
+def read_archive(path: str, stream: BinaryIO | None = None) -> Archive:
+    """The config and provenance of the ``.keras`` file ``path``, every limit checked.
+
+    ``stream`` is the file already open (from ``open_model_file``): ``load_model`` checks the
+    file from it and hands the same open file to Keras, so Keras loads what was checked.
+    """
+    if stream is None:
+        with open_model_file(path) as opened:
+            return read_archive(path, opened)
     try:
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                parts = member.replace("\\", "/").split("/")
-                if member.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-                    raise UnsafeModelError(
-                        f"{path} is refused: its archive member {member!r} points outside the "
-                        "archive",
-                        path=path,
-                        location=member,
-                    )
-            config_text = _read_member(archive, CONFIG_MEMBER, CONFIG_LIMIT, path, required=True)
-            provenance_text = _read_member(
-                archive, PROVENANCE_MEMBER, PROVENANCE_LIMIT, path, required=False
-            )
+        size = os.fstat(stream.fileno()).st_size
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            _check_members(archive.infolist(), size, path)
+            config_text = _read_member(archive, CONFIG_MEMBER, path, required=True)
+            metadata_text = _read_member(archive, METADATA_MEMBER, path, required=False)
+            provenance_text = _read_member(archive, PROVENANCE_MEMBER, path, required=False)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise ModelFileError(
             f"{path} is not a readable .keras file (a corrupted or truncated zip archive?): "
@@ -146,15 +188,64 @@ def read_archive(path: str) -> Archive:
             f"{path}: {CONFIG_MEMBER} does not describe a Keras object (no 'class_name')",
             path=path,
         )
+    metadata = _parse_json(metadata_text, METADATA_MEMBER, path) if metadata_text else None
     provenance = Provenance()
-    if provenance_text is not None:
+    if isinstance(metadata, dict) and PROVENANCE_KEY in metadata:
+        origin = f"{METADATA_MEMBER} ({PROVENANCE_KEY!r})"
+        provenance = parse_provenance(metadata[PROVENANCE_KEY], path, origin=origin)
+    elif provenance_text is not None:  # saved before the provenance moved into metadata.json
         provenance = parse_provenance(_parse_json(provenance_text, PROVENANCE_MEMBER, path), path)
     return Archive(path=path, config=config, provenance=provenance)
 
 
-def _read_member(
-    archive: zipfile.ZipFile, member: str, limit: int, path: str, *, required: bool
-) -> str | None:
+def _limits() -> dict[str, int]:
+    """The size limit of each member layer-registry reads (looked up now: tests lower them)."""
+    return {
+        CONFIG_MEMBER: CONFIG_LIMIT,
+        METADATA_MEMBER: METADATA_LIMIT,
+        PROVENANCE_MEMBER: PROVENANCE_LIMIT,
+    }
+
+
+def _check_members(members: list[zipfile.ZipInfo], size: int, path: str) -> None:
+    """Refuse, from the archive's directory alone, members that point outside it or that would
+    expand past a limit (``size`` is the file's size on disk)."""
+    declared = 0
+    for info in members:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise UnsafeModelError(
+                f"{path} is refused: its archive member {shown(name)} points outside the archive",
+                path=path,
+                location=name,
+            )
+        limit = _limits().get(name)
+        if limit is not None and info.file_size > limit:
+            raise ModelFileError(
+                f"{path}: {name} is {info.file_size:,} bytes, more than the {limit:,} "
+                "layer-registry reads",
+                path=path,
+            )
+        if info.file_size > max(EXPANSION_FLOOR, EXPANSION_LIMIT * info.compress_size):
+            raise ModelFileError(
+                f"{path} is refused: its member {shown(name)} would expand to "
+                f"{info.file_size:,} bytes from {info.compress_size:,}, more than "
+                f"{EXPANSION_LIMIT}:1 (a decompression bomb; Keras stores members uncompressed)",
+                path=path,
+            )
+        declared += info.file_size
+    if declared > max(EXPANSION_FLOOR, EXPANSION_LIMIT * size):
+        raise ModelFileError(
+            f"{path} is refused: its {len(members):,} members would expand to {declared:,} bytes "
+            f"from a file of {size:,}, more than {EXPANSION_LIMIT}:1 (a decompression bomb; "
+            "Keras stores members uncompressed)",
+            path=path,
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, path: str, *, required: bool) -> str | None:
+    """The text of ``member``, read up to its limit; None when it is absent and not required."""
     try:
         info = archive.getinfo(member)
     except KeyError:
@@ -163,20 +254,27 @@ def _read_member(
         raise ModelFileError(
             f"{path} is a zip archive but not a Keras model: it has no {member}", path=path
         ) from None
-    if info.file_size > limit:
-        raise ModelFileError(
-            f"{path}: {member} is {info.file_size:,} bytes, more than the {limit:,} "
-            "layer-registry reads",
-            path=path,
-        )
+    limit = _limits()[member]
+    data = bytearray()
+    # Every value after the first follows a comma or opens a container: this bounds the values
+    # json.loads would build (8 million lists from 16 MiB of brackets) before it runs.
+    values = 1
     with archive.open(info) as stream:
         # The declared size can lie; never read past the limit.
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ModelFileError(
-            f"{path}: {member} is larger than the {limit:,} bytes layer-registry reads",
-            path=path,
-        )
+        while chunk := stream.read(min(2**20, limit + 1 - len(data))):
+            data += chunk
+            values += chunk.count(b",") + chunk.count(b"[") + chunk.count(b"{")
+            if values > NODE_LIMIT:
+                raise ModelFileError(
+                    f"{path}: {member} holds more than the {NODE_LIMIT:,} values layer-registry "
+                    "reads",
+                    path=path,
+                )
+            if len(data) > limit:
+                raise ModelFileError(
+                    f"{path}: {member} is larger than the {limit:,} bytes layer-registry reads",
+                    path=path,
+                )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -193,15 +291,20 @@ def _parse_json(text: str, member: str, path: str) -> Any:
             path=path,
         ) from exc
     except RecursionError as exc:
-        raise ModelFileError(f"{path}: {member} is nested too deeply", path=path) from exc
+        raise ModelFileError(
+            f"{path}: {member} is nested deeper than Python's JSON parser goes; layer-registry "
+            f"reads configs up to {DEPTH_LIMIT:,} levels deep, Keras saves a few hundred at most",
+            path=path,
+        ) from exc
 
 
-def parse_provenance(data: Any, path: str) -> Provenance:
-    """The provenance record ``data`` (format 1 or 2), each field checked."""
+def parse_provenance(data: Any, path: str, *, origin: str = PROVENANCE_MEMBER) -> Provenance:
+    """The provenance record ``data`` (format 1 or 2), each field checked; ``origin`` says where
+    in the archive it was read."""
     plugins = data.get("plugins") if isinstance(data, dict) else None
     if not isinstance(plugins, dict):
         raise ModelFileError(
-            f"{path}: {PROVENANCE_MEMBER} is malformed; expected "
+            f"{path}: {origin} is malformed; expected "
             '{"plugins": {"namespace": {"distribution": ..., "version": ...}}}',
             path=path,
         )
@@ -244,6 +347,7 @@ def parse_provenance(data: Any, path: str) -> Provenance:
             if isinstance(name, str) and namespace in kept
         },
         rejected=tuple(rejected),
+        origin=origin,
     )
 
 
@@ -262,84 +366,185 @@ def _distribution(name: Any, version: Any) -> tuple[str, str] | None:
 # -- scanning a config -----------------------------------------------------------------------
 
 
+class Location:
+    """Where a value sits in a config: a link to the place that holds it.
+
+    The text (``config.layers[0].config``) is spelled out only when a location is reported:
+    built for every value, it would cost the length of the path times the number of values.
+    """
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent: Location | None, step: str | int):
+        self.parent = parent
+        self.step = step
+
+    def __str__(self) -> str:
+        steps: list[str | int] = []
+        node: Location | None = self
+        while node is not None and node.parent is not None:  # the root has no step
+            steps.append(node.step)
+            node = node.parent
+        text = "".join(
+            f"[{step}]" if isinstance(step, int) else f".{step}" for step in reversed(steps)
+        )
+        return text.removeprefix(".") or "the model itself"
+
+    def __repr__(self) -> str:
+        return f"Location({shown(str(self))})"
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    """``text`` with its middle left out past ``limit`` characters: both ends stay readable."""
+    return text if len(text) <= limit else f"{text[: limit // 3]}...{text[-(2 * limit) // 3 :]}"
+
+
 @dataclass
 class Scan:
-    names: dict[str, str] = field(default_factory=dict)
-    """Every ``namespace>Name`` registered name, with where it first appears."""
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    """``(location, why)`` for each object that could run code or import a module."""
+    """What ``scan`` found in a config: the names to resolve and the objects refused."""
+
+    names: dict[str, Location] = field(default_factory=dict)
+    """Every ``namespace>Name`` Keras would look an object up by, with where it first appears.
+
+    Keras resolves these through its registered objects alone, never by module: ``load_model``
+    makes sure each one resolves before Keras runs."""
+    refused: list[tuple[Location, str]] = field(default_factory=list)
+    """``(location, why)`` for the first objects that could run code or import a module."""
+    refusals: int = 0
+    """How many objects were refused in all."""
+
+    def check(self, path: str) -> None:
+        """Raise ``UnsafeModelError`` for the first object refused, if any (``path``: the file)."""
+        if not self.refused:
+            return
+        location, why = self.refused[0]
+        more = f" (and {self.refusals - 1:,} more)" if self.refusals > 1 else ""
+        raise UnsafeModelError(
+            f"{path} is refused: {CONFIG_MEMBER} at {_cut(str(location))} {why}{more}; "
+            "layer-registry loads only Keras built-ins and registered plugin layers",
+            path=path,
+            location=str(location),
+        )
 
 
-def _walk(config: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every serialized object (a dict with a ``class_name``) at any depth, with its location."""
-    # A stack, not recursion: a hostile config may be nested far deeper than Python's stack.
-    stack: list[tuple[str, Any]] = [("", config)]
+def _walk(config: Any, path: str) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """Every serialized object (a dict with a ``class_name``) at any depth, with its location.
+
+    Raises ``ModelFileError`` naming the file ``path`` past ``NODE_LIMIT``, ``DEPTH_LIMIT`` or
+    ``KEY_LIMIT``.
+    """
+    root = Location(None, "")
+    if not isinstance(config, (dict, list)):
+        return
+    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
+        yield root, config
+    nodes = 1
+    # A stack of iterators, not recursion: a hostile config may be nested far deeper than
+    # Python's stack, and the stack holds one entry per level, whatever the width.
+    stack: list[tuple[Location, Iterator[tuple[str | int, Any]]]] = [(root, _items(config))]
     while stack:
-        location, value = stack.pop()
-        if isinstance(value, dict):
-            if isinstance(value.get("class_name"), str):
-                yield location, value
-            children = [
-                (f"{location}.{key}" if location else str(key), v) for key, v in value.items()
-            ]
-        elif isinstance(value, list):
-            children = [(f"{location}[{index}]", v) for index, v in enumerate(value)]
+        location, items = stack[-1]
+        for step, value in items:
+            nodes += 1
+            if nodes > NODE_LIMIT:
+                raise _past_limit(
+                    path, f"holds more than the {NODE_LIMIT:,} values layer-registry reads"
+                )
+            if isinstance(step, str) and len(step) > KEY_LIMIT:
+                raise _past_limit(
+                    path,
+                    f"holds a key of {len(step):,} characters at {_cut(str(location))}, more "
+                    f"than the {KEY_LIMIT:,} layer-registry reads (Keras writes argument and "
+                    "layer names)",
+                )
+            if isinstance(value, (dict, list)):
+                if len(stack) > DEPTH_LIMIT:
+                    raise _past_limit(
+                        path,
+                        f"is nested more than {DEPTH_LIMIT:,} levels deep at "
+                        f"{_cut(str(location))}; Keras saves a few hundred at most",
+                    )
+                child = Location(location, step)
+                if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+                    yield child, value
+                stack.append((child, _items(value)))
+                break
         else:
-            continue
-        stack.extend(reversed(children))
+            stack.pop()
 
 
-def scan(config: Any, trusted: Mapping[str, Any] | None = None) -> Scan:
+def _past_limit(path: str, problem: str) -> ModelFileError:
+    source = f"{path}: {CONFIG_MEMBER}" if path else CONFIG_MEMBER
+    return ModelFileError(f"{source} {problem}", path=path)
+
+
+def _items(value: dict[Any, Any] | list[Any]) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(value, list):
+        return enumerate(value)
+    # JSON keys are strings; a config built in memory may hold others.
+    return ((key if isinstance(key, str) else shown(key), item) for key, item in value.items())
+
+
+def scan(config: Any, trusted: Mapping[str, Any] | None = None, *, path: str = "") -> Scan:
     """Collect the registered names in ``config`` and refuse what could run code.
 
-    ``trusted`` holds names the caller vouches for (``custom_objects``): an object named there may
-    come from any module, as Keras resolves it from that mapping.
+    Each object is judged as Keras resolves it (``keras.src.saving.serialization_lib``,
+    ``_retrieve_class_or_fn``): by a name first, a function by its own name (its ``config``),
+    a class by its ``registered_name``; by its ``module`` only when that name is not registered.
+    ``trusted`` holds names the caller vouches for (``custom_objects``): an object named there
+    may come from any module, as Keras resolves it from that mapping. ``path`` names the file
+    in the errors raised past a limit (``NODE_LIMIT``, ``DEPTH_LIMIT``, ``KEY_LIMIT``).
     """
     trusted = trusted or {}
-    scan = Scan()
-    for location, obj in _walk(config):
-        class_name = obj["class_name"]
-        module = obj.get("module")
-        registered = obj.get("registered_name")
-        inner = obj.get("config")
-        # The key Keras looks the object up by in custom_objects.
-        lookup = inner if class_name == "function" else obj.get("registered_name", class_name)
-        where = location or "the model itself"
-        if class_name == "__lambda__":
-            scan.refused.append((where, "holds a Python lambda (code that would run on load)"))
-        elif class_name in _VALUE_CLASSES:
-            continue
-        elif isinstance(registered, str) and _REGISTERED_NAME.fullmatch(registered):
-            # Keras resolves a registered name through its custom objects only: the module
-            # beside it (the plugin's module) is never imported.
-            scan.names.setdefault(registered, where)
-        elif isinstance(lookup, str) and lookup in trusted:
-            continue
-        elif module is not None and not isinstance(module, str):
-            scan.refused.append((where, f"has a module that is not a string: {module!r}"))
-        elif module == "keras" or (module or "").startswith("keras."):
-            function = inner if class_name == "function" and isinstance(inner, str) else class_name
-            if class_name == "Lambda":
-                scan.refused.append(
-                    (where, "holds a Lambda layer (Python code that would run on load)")
-                )
-            elif f"{module}.{function}" in _NON_MODELING:
-                scan.refused.append(
-                    (where, f"names {module}.{function}, which is not a modeling API")
-                )
-        elif class_name == "function" and module == "builtins":
-            continue  # a Keras built-in function by name ("relu"), looked up in Keras only
-        elif class_name == "__typespec__" and (module or "").startswith("tensorflow."):
-            continue
-        elif module is None:
-            continue  # an unregistered class from __main__: Keras looks it up, imports nothing
-        else:
-            what = f"{module}.{class_name}"
-            if class_name == "function":
-                what = f"the function {module}.{inner}"
-            scan.refused.append(
-                (where, f"names {what}, which is neither part of Keras nor a registered layer")
-            )
-    return scan
+    found = Scan()
+    for location, obj in _walk(config, path):
+        why = _refusal(obj, trusted, found.names, location)
+        if why is not None:
+            found.refusals += 1
+            if len(found.refused) < _REPORTED:
+                found.refused.append((location, why))
+    return found
 
 
+def _refusal(
+    obj: dict[str, Any], trusted: Mapping[str, Any], names: dict[str, Location], where: Location
+) -> str | None:
+    """Why Keras could run code or import a module for ``obj``, or None (recording its name)."""
+    class_name = obj["class_name"]
+    module = obj.get("module")
+    inner = obj.get("config")
+    if class_name == "__lambda__":
+        return "holds a Python lambda (code that would run on load)"
+    if class_name in _VALUE_CLASSES:
+        return None
+    # The name Keras looks the object up by, first in custom objects and registrations. A
+    # function's registered_name is never looked at: {"module": "os", "config": "system",
+    # "registered_name": "examples>CustomLinear"} is os.system to Keras, whatever it says.
+    lookup = inner if class_name == "function" else obj.get("registered_name", class_name)
+    if isinstance(lookup, str) and lookup in trusted:
+        return None
+    if isinstance(lookup, str) and _REGISTERED_NAME.fullmatch(lookup):
+        names.setdefault(lookup, where)
+        return None
+    # Not registered: Keras goes by the module.
+    if module is None:
+        return None  # an unregistered class from __main__: Keras looks it up, imports nothing
+    if not isinstance(module, str):
+        return f"has a module that is not a string: {shown(module)}"
+    function = inner if class_name == "function" else class_name
+    if not isinstance(function, str):
+        function = shown(function)
+    what = f"{_cut(module, 100)}.{_cut(function, 100)}"
+    if module == "keras" or module.startswith("keras."):
+        if class_name == "Lambda":
+            return "holds a Lambda layer (Python code that would run on load)"
+        if f"{module}.{function}" in _NON_MODELING:
+            return f"names {what}, which is not a modeling API"
+        return None
+    if class_name == "function" and module == "builtins":
+        return None  # a Keras built-in function by name ("relu"), looked up in Keras only
+    if class_name == "__typespec__" and module.startswith("tensorflow."):
+        return None
+    if class_name == "function":
+        what = f"the function {what}"
+    return f"names {what}, which is neither part of Keras nor a registered layer"

@@ -1,11 +1,11 @@
 """Load and save ``.keras`` files by layer name: only the plugins a file needs, with provenance.
 
-``load_model`` reads the registered names in a file (``_archive``) without importing anything,
-refuses configs that could run code, loads only the plugins that provide the names, then hands
-the file to ``keras.saving.load_model`` with ``safe_mode`` on. ``save_model`` adds
-``layer_registry.json`` to the archive: which plugin provided each layer, and the distribution
-and version of that plugin and of the libraries its layers came from. Keras ignores archive
-members it does not know.
+``load_model`` opens the file once, reads the registered names in it (``_archive``) without
+importing anything, refuses configs that could run code, loads only the plugins that provide
+the names, then hands the same open file to Keras with ``safe_mode`` on. ``save_model`` records
+in the archive's ``metadata.json`` which plugin provided each layer, and the distribution and
+version of that plugin and of the libraries its layers came from: Keras never reads that member,
+and an archive of three members is one Keras loads without extracting it to disk.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import threading
 import warnings
 import zipfile
@@ -23,18 +24,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import BinaryIO
 
 from layer_registry._archive import CONFIG_MEMBER
+from layer_registry._archive import METADATA_MEMBER
 from layer_registry._archive import PROVENANCE_FORMAT
-from layer_registry._archive import PROVENANCE_MEMBER
+from layer_registry._archive import PROVENANCE_KEY
 from layer_registry._archive import Archive
+from layer_registry._archive import open_model_file
 from layer_registry._archive import read_archive
 from layer_registry._archive import scan
 from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import ProvenanceWarning
-from layer_registry._errors import UnsafeModelError
 from layer_registry._records import split_name
 from layer_registry._registry import NAMESPACE_PATTERN
 from layer_registry._registry import canonical_distribution
@@ -65,17 +68,18 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
     """Load a ``.keras`` file, importing only the plugins whose layers it names.
 
     Reads the layer names in the file's ``config.json`` (at any depth: layers inside custom
-    layers, models inside models), loads the plugins providing them, then calls
-    ``keras.saving.load_model(path, **kwargs)``. No ``custom_objects`` are needed for plugin
-    layers; ``safe_mode`` stays on.
+    layers, models inside models), loads the plugins providing them, then has Keras load the
+    file (as ``keras.saving.load_model(path, **kwargs)`` does) from the same open file that was
+    checked. No ``custom_objects`` are needed for plugin layers; ``safe_mode`` stays on.
 
     Raises:
         MissingLayerError: names no installed plugin provides; lists each with the distribution
             and version the file records, when it does.
         UnsafeModelError: the config names a module outside Keras and the registry, or holds a
             lambda; raised before any plugin (or Keras) is imported.
-        ModelFileError: not a ``.keras`` file, or corrupted, truncated or empty, or Keras
-            failed to rebuild the model from it (Keras's exception is the ``__cause__``).
+        ModelFileError: not a ``.keras`` file, or corrupted, truncated or empty, or past one of
+            the limits of what layer-registry reads, or Keras failed to rebuild the model from it
+            (Keras's exception is the ``__cause__``).
         ValueError: ``safe_mode=False`` was passed.
 
     Warns:
@@ -93,18 +97,16 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
             "model.save('model.keras') writes",
             path=path,
         )
-    archive = read_archive(path)
+    # One open file from the check to Keras: a file replaced at ``path`` meanwhile is not read.
+    with open_model_file(path) as stream:
+        return _load_checked(path, stream, kwargs)
+
+
+def _load_checked(path: str, stream: BinaryIO, kwargs: dict[str, Any]) -> keras.Model:
+    archive = read_archive(path, stream)
     custom_objects = kwargs.get("custom_objects") or {}
-    found = scan(archive.config, trusted=custom_objects)
-    if found.refused:
-        location, why = found.refused[0]
-        more = f" (and {len(found.refused) - 1} more)" if len(found.refused) > 1 else ""
-        raise UnsafeModelError(
-            f"{path} is refused: config.json at {location} {why}{more}; "
-            "layer-registry loads only Keras built-ins and registered plugin layers",
-            path=path,
-            location=location,
-        )
+    found = scan(archive.config, trusted=custom_objects, path=path)
+    found.check(path)
     registry = default_registry()
     providers = registry.providers(found.names)
     namespaces = sorted({ns for ns in providers.values() if ns is not None})
@@ -122,9 +124,9 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
     _warn_versions(archive, namespaces)
     renamed = [name for name in found.names if name not in custom_objects and _is_alias(name)]
     if not renamed:
-        return _keras_load(path, kwargs)
+        return _keras_load(path, stream, kwargs)
     with _RENAME_LOCK, _stand_ins(renamed) as stand_ins:
-        model = _keras_load(path, kwargs)
+        model = _keras_load(path, stream, kwargs)
     for layer in model._flatten_layers(include_self=True, recursive=True):
         if type(layer) in stand_ins:
             # Keras's Layer.__setattr__ tracks values; the class is not one.
@@ -132,12 +134,15 @@ def load_model(path: str | os.PathLike[str], /, **kwargs: Any) -> keras.Model:
     return model
 
 
-def _keras_load(path: str, kwargs: dict[str, Any]) -> keras.Model:
-    """``keras.saving.load_model``, its failures raised as ``ModelFileError`` (Keras's as cause)."""
-    import keras
+def _keras_load(path: str, stream: BinaryIO, kwargs: dict[str, Any]) -> keras.Model:
+    """Keras's loading of the open ``.keras`` file, its failures raised as ``ModelFileError``."""
+    # keras.saving.load_model takes a path only (it stats its argument); for a .keras path it
+    # opens the file and calls saving_lib.load_model, which takes the open file as well.
+    from keras.src.saving import saving_lib
 
+    stream.seek(0)
     try:
-        return keras.saving.load_model(path, **kwargs)
+        return saving_lib.load_model(stream, **kwargs)
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [""])[0][:300]
         raise ModelFileError(
@@ -263,9 +268,9 @@ def save_model(
 ) -> None:
     """Save ``model`` to a ``.keras`` file that plain Keras loads, with the plugins it needs.
 
-    The file is what ``model.save(path)`` writes, plus an archive member ``layer_registry.json``
-    recording, for each plugin namespace its layers come from, the distribution and version
-    installed now: [`requirements`][layer_registry.requirements] reads it, and
+    The file is what ``model.save(path)`` writes, its ``metadata.json`` recording, under
+    ``"layer_registry"``, for each plugin namespace its layers come from, the distribution and
+    version installed now: [`requirements`][layer_registry.requirements] reads it, and
     [`load_model`][layer_registry.load_model] names it when a plugin is missing.
     """
     import keras
@@ -276,17 +281,39 @@ def save_model(
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
     # Write beside the target and rename: a failure never leaves a half-written file behind.
-    partial = target.with_name(f".{target.stem}.{os.getpid()}.partial.keras")
+    saved = target.with_name(f".{target.stem}.{os.getpid()}.partial.keras")
+    recorded = target.with_name(f".{target.stem}.{os.getpid()}.provenance.keras")
     try:
-        keras.saving.save_model(model, partial)
-        with zipfile.ZipFile(partial, "a") as archive:
-            config = json.loads(archive.read(CONFIG_MEMBER))
-            archive.writestr(
-                PROVENANCE_MEMBER, json.dumps(_provenance(scan(config).names), indent=2)
-            )
-        os.replace(partial, target)
+        keras.saving.save_model(model, saved)
+        _with_provenance(saved, recorded, str(target))
+        os.replace(recorded, target)
     finally:
-        partial.unlink(missing_ok=True)
+        saved.unlink(missing_ok=True)
+        recorded.unlink(missing_ok=True)
+
+
+def _with_provenance(saved: Path, recorded: Path, target: str) -> None:
+    """Copy the archive ``saved`` to ``recorded``, the provenance added to its metadata.json.
+
+    A zip member cannot be rewritten in place, and a fourth member would make Keras extract the
+    whole archive, weights included, to a temporary folder on every load.
+    """
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(recorded, "w") as copy:
+        config = json.loads(source.read(CONFIG_MEMBER))
+        record = _provenance(scan(config, path=target).names)
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, info.date_time)
+            member.compress_type = info.compress_type
+            member.external_attr = info.external_attr
+            member.file_size = info.file_size  # so that zipfile knows when it needs ZIP64
+            if info.filename == METADATA_MEMBER:
+                metadata = json.loads(source.read(info))
+                copy.writestr(member, json.dumps({**metadata, PROVENANCE_KEY: record}))
+                continue
+            with source.open(info) as reader, copy.open(member, "w") as writer:
+                shutil.copyfileobj(reader, writer, 2**20)
+        if METADATA_MEMBER not in source.namelist():
+            copy.writestr(METADATA_MEMBER, json.dumps({PROVENANCE_KEY: record}))
 
 
 def _provenance(names: Iterable[str]) -> dict[str, Any]:
@@ -321,13 +348,13 @@ def _requirements(path: str) -> tuple[list[str], MissingLayerError | None]:
     for rejected in provenance.rejected:
         warnings.warn(
             ProvenanceWarning(
-                f"{path}: {PROVENANCE_MEMBER} {rejected}; left out of the requirements",
+                f"{path}: {provenance.origin} {rejected}; left out of the requirements",
                 path=path,
             ),
             stacklevel=3,
         )
     registry = default_registry()
-    names = scan(archive.config).names
+    names = scan(archive.config, path=path).names
     # What the file records wins (it names what the model was saved with); the installed
     # plugins answer for the rest.
     unrecorded = [name for name in names if name not in provenance.layers]
