@@ -325,8 +325,8 @@ def doctor_command(namespace: str | None, strict: bool, as_json: bool) -> int:
     version, home page); collisions with other plugins and with Keras's built-in layers;
     blocked plugins; a stale metadata cache. Exits 1 on any error (and warning with --strict).
     """
-    from layer_registry._doctor import diagnose
     from layer_registry._registry import default_registry
+    from layer_registry._registry._doctor import diagnose
 
     findings = diagnose(default_registry(), namespace)
     errors = sum(f.level == "error" for f in findings)

@@ -28,8 +28,8 @@ def build_command(spec: Path, summary: bool, output: Path | None, allow_files: b
 
     Without options it checks the spec: it builds the model and prints one line about it.
     """
+    from layer_registry._models._spec import build_model
     from layer_registry._saving import save_model
-    from layer_registry._spec import build_model
 
     if output is not None:
         _check_output(output)  # before building: a model that cannot be saved is not built

@@ -168,7 +168,7 @@ def test_a_spec_builds_at_most_10_000_layers(tmp_path: Path) -> None:
 
 
 def test_a_spec_file_is_read_no_further_than_a_spec_may_be(tmp_path: Path) -> None:
-    from layer_registry._spec import MAX_CHARACTERS
+    from layer_registry._models._spec import MAX_CHARACTERS
 
     path = write(tmp_path, "huge.yaml", "#" * (2 * MAX_CHARACTERS + 1))
     with pytest.raises(SpecError, match="the file holds more than 20,000,000 characters"):

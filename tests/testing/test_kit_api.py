@@ -113,7 +113,7 @@ def test_an_input_shape_that_register_would_refuse_is_refused(shape):
 
 
 def test_input_shapes_are_normalised_as_the_registry_does():
-    from layer_registry._registry import normalise_shape
+    from layer_registry._registry._registration import normalise_shape
     from layer_registry.testing._subject import subject_for
 
     for shape in ([4, 5], [[4, 3, 5], [4, 6, 5]], (None, 5)):

@@ -44,6 +44,7 @@ import contextlib
 import dataclasses
 import difflib
 import functools
+import graphlib
 import json
 import os
 import re
@@ -52,13 +53,13 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
 
-from layer_registry._construct import construct
-from layer_registry._construct import shorten
 from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerConfigError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import SpecError
 from layer_registry._errors import shown
+from layer_registry._models._construct import construct
+from layer_registry._models._construct import shorten
 from layer_registry._registry import default_registry
 
 if TYPE_CHECKING:
@@ -461,35 +462,20 @@ def _node_inputs(
 
 
 def _topological_order(edges: Mapping[str, list[str]]) -> list[str]:
-    order: list[str] = []
-    state: dict[str, str] = {}  # "visiting" or "done"
-    for start in edges:
-        if start in state:
-            continue
-        # Depth-first, iterative: a deep chain of nodes must not exhaust Python's stack.
-        path = [start]
-        state[start] = "visiting"
-        pending = [iter(edges[start])]
-        while pending:
-            source = next(pending[-1], None)
-            if source is None:
-                pending.pop()
-                done = path.pop()
-                state[done] = "done"
-                order.append(done)
-            elif source in edges and state.get(source) == "visiting":
-                cycle = [*path[path.index(source) :], source][::-1]
-                if len(cycle) > 12:
-                    cycle = [*cycle[:6], "...", *cycle[-6:]]
-                raise SpecError(
-                    "the nodes form a cycle: " + " -> ".join(map(_part, cycle)),
-                    f"{_at('nodes', path[-1])}.inputs",
-                )
-            elif source in edges and source not in state:
-                state[source] = "visiting"
-                path.append(source)
-                pending.append(iter(edges[source]))
-    return order
+    """The nodes, each after the nodes it takes as inputs; a cycle is a ``SpecError``."""
+    graph = {name: [s for s in sources if s in edges] for name, sources in edges.items()}
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        # Each node feeds the next; the first and the last are the same.
+        cycle = list(exc.args[1])
+        closing = cycle[-2]
+        if len(cycle) > 12:
+            cycle = [*cycle[:6], "...", *cycle[-6:]]
+        raise SpecError(
+            "the nodes form a cycle: " + " -> ".join(map(_part, cycle)),
+            f"{_at('nodes', closing)}.inputs",
+        ) from None
 
 
 def _check_connected(

@@ -14,13 +14,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict
 
-from layer_registry import _cache
 from layer_registry._child import Child
 from layer_registry._child import channel
 from layer_registry._child import environment
 from layer_registry._child import send
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
+from layer_registry._registry import _cache
 
 SLOW_IMPORT = 5.0
 """Seconds one plugin may take to import before the user is told which one it is."""
@@ -43,7 +43,7 @@ def build(
     crashed: dict[str, str] = {}
     while True:
         with Child(
-            ["-c", "from layer_registry._catalog import main; main()"],
+            ["-c", "from layer_registry._registry._catalog import main; main()"],
             env=environment(
                 LAYER_REGISTRY_STRICT=None, LAYER_REGISTRY_CACHE="off", **dict(filters)
             ),

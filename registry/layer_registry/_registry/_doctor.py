@@ -6,9 +6,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Literal
 
-from layer_registry import _cache
 from layer_registry._records import split_name
 from layer_registry._registry import Registry
+from layer_registry._registry import _cache
 
 Level = Literal["error", "warning", "ok"]
 
@@ -68,7 +68,7 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
             f"no plugin with namespace {namespace!r} is installed; see `layer-registry plugins`",
             namespace=namespace,
         )
-    from layer_registry._spec import keras_layer_names
+    from layer_registry._models._spec import keras_layer_names
 
     builtins = keras_layer_names()
     providers: dict[str, list[str]] = {}

@@ -1,0 +1,228 @@
+"""The on-disk metadata cache: listing and searching without importing plugins or TensorFlow.
+
+One JSON file per Python environment, in the user cache folder. It is valid only for the exact
+set of installed plugins it was written for: the key covers every entry point, each
+distribution's name, version, metadata folder and its modification time, and the modification
+times of the plugin's source files (so editing an editable install invalidates it too).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import contextlib
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import types
+import typing
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from typing import TypeVar
+
+from layer_registry import _settings
+from layer_registry._records import LayerInfo
+from layer_registry._records import PluginInfo
+from layer_registry._version import __version__
+
+FORMAT = 3
+"""Bumped whenever the layout of the file or of the records changes."""
+
+
+def cache_file(settings: str = "") -> Path | None:
+    """The cache file of this environment and these registry ``settings`` (filters).
+
+    Environments never share a file, and neither do different LAYER_REGISTRY_ONLY/DISABLE
+    settings, so alternating between them does not rebuild the cache each time.
+    """
+    folder = _settings.cache_dir()
+    if folder is None:
+        return None
+    variant = hashlib.sha256(f"{sys.prefix}|{settings}".encode()).hexdigest()[:16]
+    return folder / f"metadata-{variant}.json"
+
+
+def installed_key(entry_points: Iterable[Any]) -> str:
+    """A digest of everything installed that could change what the plugins register."""
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
+    # Installing or removing anything changes a site-packages folder: a plugin that failed for
+    # want of a dependency is retried once the dependency is installed.
+    for folder in sys.path:
+        if os.path.basename(folder) in {"site-packages", "dist-packages"}:
+            digest.update(f"|{folder}|{_mtime(folder)}".encode())
+    for entry_point in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
+        dist = entry_point.dist
+        # importlib.metadata has no public accessor for the .dist-info folder itself.
+        location = getattr(dist, "_path", None)
+        digest.update(
+            f"|{entry_point.name}={entry_point.value}|{dist.name if dist else ''}|"
+            f"{dist.version if dist else ''}|{location}|{_mtime(location)}".encode()
+        )
+        for path in source_files(top_package(entry_point.value)):
+            digest.update(f"|{path}|{_mtime(path)}".encode())
+    return digest.hexdigest()
+
+
+def top_package(entry_point_value: str) -> str:
+    """The top-level package of an entry point's ``module.path:object`` value."""
+    return entry_point_value.split(":")[0].split(".")[0]
+
+
+def _mtime(path: Any) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except (OSError, TypeError):
+        return 0
+
+
+def source_files(module: str) -> list[str]:
+    """The plugin's source files, found without importing anything."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        files = []
+        for folder in spec.submodule_search_locations:
+            for root, dirs, names in os.walk(folder):
+                dirs[:] = [d for d in dirs if d != "__pycache__"]
+                files += [os.path.join(root, n) for n in names if n.endswith(".py")]
+        return sorted(files)
+    return [spec.origin] if spec.origin else []
+
+
+def read(key: str, settings: str = "") -> tuple[list[PluginInfo], list[LayerInfo]] | None:
+    """The cached records for ``key``, or None when missing, stale, corrupt or switched off."""
+    path = cache_file(settings)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["format"] != FORMAT or data["key"] != key:
+            return None
+        plugins = [plugin_from_json(item) for item in data["plugins"]]
+        layers = [layer_from_json(item) for item in data["layers"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # a corrupt or unreadable cache is rebuilt, never trusted
+    return plugins, layers
+
+
+def stored_key(settings: str = "") -> str | None:
+    """The key the cache file was written for, or None without a readable one."""
+    path = cache_file(settings)
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["key"]) if path else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(
+    key: str, plugins: Sequence[PluginInfo], layers: Sequence[LayerInfo], settings: str = ""
+) -> None:
+    """Store the records atomically; a cache that cannot be written is silently skipped."""
+    path = cache_file(settings)
+    if path is None:
+        return
+    payload = json.dumps(
+        {
+            "format": FORMAT,
+            "key": key,
+            "plugins": [asdict(p) for p in plugins],
+            "layers": [asdict(layer) for layer in layers],
+        },
+    )
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target, then rename: readers see the old file or the new, never half.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".metadata-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(payload)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _tuple_shape(shape: Any) -> Any:
+    if shape is None:
+        return None
+    if shape and isinstance(shape[0], list):
+        return tuple(tuple(s) for s in shape)
+    return tuple(shape)
+
+
+def layer_from_json(item: dict[str, Any]) -> LayerInfo:
+    """A ``LayerInfo`` from its JSON form; ``TypeError`` when a field has the wrong type."""
+    dtype = item["input_dtype"]
+    return _checked(
+        LayerInfo(
+            **{
+                **item,
+                "tags": tuple(item["tags"]),
+                "aliases": tuple(item["aliases"]),
+                "input_shape": _tuple_shape(item["input_shape"]),
+                "input_dtype": dtype if isinstance(dtype, str) else tuple(dtype),
+            }
+        )
+    )
+
+
+def plugin_from_json(item: dict[str, Any]) -> PluginInfo:
+    """A ``PluginInfo`` from its JSON form; ``TypeError`` when a field has the wrong type."""
+    return _checked(
+        PluginInfo(
+            **{
+                **item,
+                "layers": tuple(item["layers"]),
+                "foreign_names": tuple(item["foreign_names"]),
+                "refused": tuple(tuple(pair) for pair in item["refused"]),
+            }
+        )
+    )
+
+
+Record = TypeVar("Record", LayerInfo, PluginInfo)
+
+
+def _checked(record: Record) -> Record:
+    """``record`` once every field matches its annotation: a cache file is data from disk."""
+    hints = typing.get_type_hints(type(record))
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        if not _matches(value, hints[item.name]):
+            raise TypeError(f"{type(record).__name__}.{item.name} is {value!r}")
+    return record
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the annotation ``hint`` (the few forms the records use)."""
+    origin, arguments = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, option) for option in arguments)
+    if origin is typing.Literal:
+        return value in arguments
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return all(_matches(v, arguments[0]) for v in value)
+        return len(value) == len(arguments) and all(map(_matches, value, arguments))
+    if origin in (collections.abc.Mapping, dict):
+        return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)

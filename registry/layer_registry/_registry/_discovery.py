@@ -1,0 +1,134 @@
+"""Discovery: the installed plugins, read from entry points without importing any of them."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from collections.abc import Set
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Literal
+
+from layer_registry import _settings
+from layer_registry._records import PluginInfo
+from layer_registry._records import PluginStatus
+from layer_registry._records import describe_plugin
+
+ENTRY_POINT_GROUP = "layer_registry"
+NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def canonical_distribution(distribution: str) -> str:
+    """A distribution name as pip compares them (``Acme_Layers`` -> ``acme-layers``)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+@dataclass
+class Plugin:
+    """A discovered plugin and what became of it (mutable; ``PluginInfo`` is its snapshot)."""
+
+    entry_point: importlib.metadata.EntryPoint
+    namespace: str
+    distribution: str
+    version: str
+    status: PluginStatus | Literal["loading"] = "not loaded"
+    error: str | None = None
+    layers: list[str] = field(default_factory=list)
+    foreign_names: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    cached: PluginInfo | None = None
+    """What the metadata cache says of this plugin, until it is really loaded."""
+
+    def snapshot(self) -> PluginInfo:
+        if self.status == "not loaded" and self.cached is not None:
+            return self.cached
+        metadata = self.entry_point.dist.metadata if self.entry_point.dist else None
+        return PluginInfo(
+            namespace=self.namespace,
+            distribution=self.distribution,
+            version=self.version,
+            # Only a re-entrant lookup from the plugin's own import sees it half-loaded.
+            status="not loaded" if self.status == "loading" else self.status,
+            error=self.error,
+            layers=tuple(sorted(self.layers)),
+            summary=_field(metadata, "Summary") if metadata else "",
+            home_page=_home_page(metadata) if metadata else "",
+            entry_point=self.entry_point.value,
+            foreign_names=tuple(self.foreign_names),
+            refused=tuple(self.refused),
+        )
+
+    def describe(self) -> str:
+        return describe_plugin(self.namespace, self.distribution, self.version)
+
+    def fail(self, error: str) -> None:
+        self.status, self.error = "failed", error
+
+
+def _field(metadata: importlib.metadata.PackageMetadata, name: str) -> str:
+    """A metadata field's first value, "" when absent (``[]`` warns for a missing one)."""
+    return str((metadata.get_all(name) or [""])[0])
+
+
+def _home_page(metadata: importlib.metadata.PackageMetadata) -> str:
+    if _field(metadata, "Home-page"):
+        return _field(metadata, "Home-page")
+    for url in metadata.get_all("Project-URL") or []:
+        label, _, address = url.partition(",")
+        if label.strip().lower() in {"homepage", "home", "source", "repository"}:
+            return address.strip()
+    return ""
+
+
+def discover(
+    only: Set[str] | None, disable: Set[str]
+) -> tuple[list[Plugin], list[tuple[str, str]]]:
+    """Every installed plugin, in a stable order, and the distributions skipped as broken.
+
+    A plugin whose namespace is invalid or already taken is failed here; one filtered out by
+    ``only`` or ``disable`` is blocked. Nothing is imported.
+    """
+    found: list[Plugin] = []
+    skipped: list[tuple[str, str]] = []
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = entry_point.dist
+        if dist is not None and not (dist.name and dist.version):
+            # A half-finished install (entry_points.txt, but METADATA empty or missing):
+            # skipped, as pip skips it; doctor names it.
+            where = str(getattr(dist, "_path", "?"))  # no public accessor for the folder
+            if where not in {w for w, _ in skipped}:
+                skipped.append(
+                    (where, "declares entry points but has no valid METADATA (name, version)")
+                )
+            continue
+        found.append(
+            Plugin(
+                entry_point=entry_point,
+                namespace=entry_point.name,
+                distribution=dist.name if dist else entry_point.value,
+                version=dist.version if dist else "",
+            )
+        )
+    # The first distribution in sorted order keeps a contested namespace.
+    found.sort(key=lambda p: (canonical_distribution(p.distribution), p.namespace))
+    owners: dict[str, Plugin] = {}
+    for plugin in found:
+        if not NAMESPACE_PATTERN.fullmatch(plugin.namespace):
+            plugin.fail(
+                f"namespace {plugin.namespace!r} is not a lowercase Python identifier; "
+                f"rename the entry point in {plugin.distribution}'s [project.entry-points."
+                f"{ENTRY_POINT_GROUP}]"
+            )
+        elif plugin.namespace in owners:
+            plugin.fail(
+                f"namespace {plugin.namespace!r} is already provided by distribution "
+                f"{owners[plugin.namespace].distribution}; uninstall one of the two or rename "
+                "its entry point"
+            )
+        else:
+            owners[plugin.namespace] = plugin
+            if plugin.namespace in disable:
+                plugin.status, plugin.error = "blocked", f"blocked by {_settings.DISABLE}"
+            elif only is not None and plugin.namespace not in only:
+                plugin.status, plugin.error = "blocked", f"not in {_settings.ONLY}"
+    return found, skipped

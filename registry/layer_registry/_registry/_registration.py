@@ -1,0 +1,265 @@
+"""One plugin's registrations: the ``register`` callable its hook receives, and the checks.
+
+Registration refuses only what cannot work (see the design's "What registration refuses"):
+something that is not a ``keras.layers.Layer`` subclass, metadata that is not of the documented
+form, a name that is invalid or taken by another class, and a class outside the plugin's own
+distribution and the distributions it requires. A refusal skips that class alone. Whether a
+layer's config round-trips is the conformance kit's to judge: Keras builds ``get_config`` by
+itself from simple constructor arguments.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import json
+import threading
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from layer_registry._errors import PluginError
+from layer_registry._errors import shown
+from layer_registry._records import LayerInfo
+from layer_registry._records import Shape
+from layer_registry._registry._ownership import Owners
+from layer_registry._registry._ownership import OwnershipError
+
+
+class Refusal(Exception):
+    """One class's registration is refused; ``target`` names the class, the message says why."""
+
+    def __init__(self, target: str, why: str) -> None:
+        super().__init__(why)
+        self.target = target
+        self.why = why
+
+
+@dataclass(frozen=True)
+class Request:
+    """One ``register(...)`` call whose arguments have the documented form."""
+
+    cls: type
+    example: dict[str, Any]
+    input_shape: Shape | tuple[Shape, ...] | None
+    input_dtype: str | tuple[str, ...]
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A registration that passed every check: commit it to Keras as ``info.name``."""
+
+    cls: type
+    info: LayerInfo
+    known_to_keras: bool
+    """Keras already had the class registered: keep its name, register nothing new."""
+
+
+def target(cls: Any) -> str:
+    """How a refusal names what was registered: ``module:QualName`` for a class."""
+    if inspect.isclass(cls):
+        return f"{cls.__module__}:{cls.__qualname__}"
+    return shown(cls)
+
+
+class Register:
+    """The ``register`` callable one plugin's hook receives.
+
+    Bound to that plugin and open only while its hook runs: a plugin that keeps it and calls
+    it later (from a thread, say) gets an error naming the plugin, and can never register into
+    another plugin's load.
+    """
+
+    def __init__(self, namespace: str, plugin: str) -> None:
+        self.namespace = namespace
+        self.plugin = plugin
+        """How messages name the plugin."""
+        self.requests: list[Request] = []
+        self.refused: list[tuple[str, str]] = []
+        self._open = True
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+    def __call__(
+        self,
+        cls: type,
+        *,
+        example: Mapping[str, Any] | None = None,
+        input_shape: Iterable[Any] | None = None,
+        input_dtype: str | Iterable[str] = "float32",
+        aliases: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> None:
+        with self._lock:
+            if not self._open:
+                raise PluginError(
+                    f"{self.plugin} called register({target(cls)}) after its register_layers "
+                    "hook returned; call register only inside the hook",
+                    namespace=self.namespace,
+                )
+            try:
+                self.requests.append(
+                    _request(cls, example, input_shape, input_dtype, aliases, tags)
+                )
+            except Refusal as refusal:
+                self.refused.append((refusal.target, refusal.why))
+
+
+def _request(
+    cls: Any,
+    example: Any,
+    input_shape: Any,
+    input_dtype: Any,
+    aliases: Any,
+    tags: Any,
+) -> Request:
+    if not inspect.isclass(cls):
+        raise Refusal(target(cls), "is not a class; register keras.layers.Layer subclasses")
+    where = target(cls)
+    for argument, value in (("aliases", aliases), ("tags", tags)):
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise Refusal(
+                where, f"was registered with {argument}={shown(value)}; give a list of strings"
+            )
+    for alias in aliases:
+        if not alias.isidentifier():
+            raise Refusal(where, f"has an invalid alias {shown(alias)}; use an old class name")
+    if not isinstance(input_dtype, str) and not (
+        isinstance(input_dtype, (list, tuple)) and all(isinstance(d, str) for d in input_dtype)
+    ):
+        raise Refusal(
+            where,
+            f"was registered with input_dtype={shown(input_dtype)}; give a dtype name, or a "
+            "list of them for several inputs",
+        )
+    return Request(
+        cls=cls,
+        example=_json_example(example, where),
+        input_shape=normalise_shape(input_shape, where),
+        input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
+        aliases=tuple(aliases),
+        tags=tuple(tags),
+    )
+
+
+def accept(
+    request: Request,
+    *,
+    namespace: str,
+    dist: importlib.metadata.Distribution | None,
+    owners: Owners,
+    taken: Mapping[str, type],
+    registered: Mapping[type, str],
+) -> Accepted:
+    """Check one request against Keras and what is registered; raise ``Refusal`` if it fails.
+
+    ``taken`` maps every name committed so far (and accepted earlier in this load) to its
+    class; ``registered`` maps each class committed so far to its name.
+    """
+    import keras
+
+    cls, where = request.cls, target(request.cls)
+    if not issubclass(cls, keras.layers.Layer):
+        raise Refusal(where, "is not a keras.layers.Layer subclass")
+    if not cls.__name__.isidentifier():
+        raise Refusal(where, f"has the class name {shown(cls.__name__)}, not a Python identifier")
+    library = None
+    if dist is not None:
+        try:
+            library = owners.library(cls, dist)
+        except OwnershipError as exc:
+            raise Refusal(where, str(exc)) from None
+    if cls in registered:
+        raise Refusal(where, f"is already registered as {registered[cls]!r}")
+    custom_objects = keras.saving.get_custom_objects()
+    keras_name = keras.saving.get_registered_name(cls)
+    # Never rename what Keras knows: files saved before and after the plugin loaded, with
+    # plain Keras or through the registry, name the class the same way.
+    known = custom_objects.get(keras_name) is cls
+    doc = inspect.cleandoc(inspect.getdoc(cls) or "")
+    info = LayerInfo(
+        name=keras_name if known else f"{namespace}>{cls.__name__}",
+        namespace=namespace,
+        class_name=cls.__name__,
+        distribution=dist.name if dist is not None else "",
+        version=dist.version if dist is not None else "",
+        summary=doc.split("\n", 1)[0].strip(),
+        tags=request.tags,
+        aliases=request.aliases,
+        example=request.example,
+        input_shape=request.input_shape,
+        input_dtype=request.input_dtype,
+        import_path=where,
+        signature=_signature(cls),
+        doc=doc,
+        library=library.dist.name if library is not None else "",
+        library_version=library.dist.version if library is not None else "",
+    )
+    for name in (info.name, *info.alias_names, info.plugin_name):
+        other = taken.get(name, custom_objects.get(name, cls))
+        if other is not cls:
+            raise Refusal(
+                where,
+                f"would take the name {name!r}, which is already "
+                f"{getattr(other, '__module__', '?')}:{getattr(other, '__qualname__', other)}'s",
+            )
+    return Accepted(cls, info, known)
+
+
+def _json_example(example: Any, where: str) -> dict[str, Any]:
+    """The example arguments as JSON data (tuples become lists), as the metadata cache keeps them.
+
+    Cold and warm lookups must see the same example, so anything JSON cannot hold is refused.
+    """
+    if example is None:
+        return {}
+    if not isinstance(example, Mapping):
+        raise Refusal(
+            where,
+            f"was registered with example={shown(example)}; give a dict of constructor keyword "
+            "arguments",
+        )
+    for key, value in example.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise Refusal(
+                where,
+                f"was registered with example[{shown(key)}]={shown(value)}, which is not JSON "
+                "data; give strings, numbers, lists or dicts (e.g. a dtype as 'float32')",
+            ) from None
+    return dict(json.loads(json.dumps(dict(example))))
+
+
+def normalise_shape(shape: Iterable[Any] | None, where: str) -> Shape | tuple[Shape, ...] | None:
+    """An ``input_shape`` as a tuple (a tuple of tuples for several inputs); raise ``Refusal``."""
+    if shape is None:
+        return None
+    items = tuple(shape)
+    if items and all(isinstance(item, (list, tuple)) for item in items):
+        return tuple(_one_shape(item, where) for item in items)
+    return _one_shape(items, where)
+
+
+def _one_shape(shape: Iterable[Any], where: str) -> Shape:
+    dims = tuple(shape)
+    if not dims or not all(d is None or (isinstance(d, int) and d > 0) for d in dims):
+        raise Refusal(
+            where,
+            f"was registered with input_shape={shown(dims)}; give positive integers with the "
+            "batch axis first, e.g. (4, 16)",
+        )
+    return dims
+
+
+def _signature(cls: type) -> str:
+    try:
+        return str(inspect.signature(cls))
+    except (TypeError, ValueError):
+        return "(...)"

@@ -1,0 +1,39 @@
+"""The environment variables layer-registry reads, each parsed here and only here.
+
+Read when asked, never at import: a notebook may set them after ``import layer_registry``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ONLY = "LAYER_REGISTRY_ONLY"
+DISABLE = "LAYER_REGISTRY_DISABLE"
+STRICT = "LAYER_REGISTRY_STRICT"
+CACHE = "LAYER_REGISTRY_CACHE"
+CACHE_DIR = "LAYER_REGISTRY_CACHE_DIR"
+DEBUG = "LAYER_REGISTRY_DEBUG"
+DOCS_PLUGINS = "LAYER_REGISTRY_DOCS_PLUGINS"
+"""Namespaces to document when the MkDocs plugin's ``plugins`` option is empty."""
+
+
+def names(variable: str) -> frozenset[str] | None:
+    """The comma-separated names in ``variable``; None when it is unset or empty."""
+    found = {part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()}
+    return frozenset(found) if found else None
+
+
+def flag(variable: str) -> bool:
+    """Whether ``variable`` is set to a true value (``1``, ``true``, ``yes``, ``on``)."""
+    return os.environ.get(variable, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cache_dir() -> Path | None:
+    """The metadata cache folder; None when ``LAYER_REGISTRY_CACHE=off`` switches it off."""
+    if os.environ.get(CACHE, "").strip().lower() in {"0", "off", "false", "no"}:
+        return None
+    if os.environ.get(CACHE_DIR):
+        return Path(os.environ[CACHE_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "layer-registry"
