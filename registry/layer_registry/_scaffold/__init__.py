@@ -1,4 +1,4 @@
-"""`layer-registry new`: a complete plugin project rendered from the templates in _templates/."""
+"""`layer-registry new`: a complete plugin project rendered from the templates in templates/."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from layer_registry._errors import RegistryError
 from layer_registry._registry import NAMESPACE_PATTERN
 
-TEMPLATES = Path(__file__).parent / "_templates" / "plugin"
+TEMPLATES = Path(__file__).parent / "templates" / "plugin"
 _DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CLASS = re.compile(r"[A-Z][A-Za-z0-9]*")
 _SHADOWED = frozenset({"layer_registry", "keras", "tensorflow", "jax", "numpy", "pytest"})
@@ -77,7 +77,7 @@ def new_plugin(
 
     import jinja2
 
-    from layer_registry import __version__
+    from layer_registry._version import __version__
 
     values = {
         "name": name,
