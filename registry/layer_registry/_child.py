@@ -46,7 +46,7 @@ class Child:
         cwd: str | None = None,
         name: str = "child",
     ) -> None:
-        """``argv`` follows the interpreter (``["-m", "layer_registry._examples"]``)."""
+        """``argv`` follows the interpreter: ``["-m", MODULE]`` or ``["-c", CODE]``."""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by kill())
         self._process = subprocess.Popen(
             [sys.executable, *argv],

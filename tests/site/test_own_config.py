@@ -19,7 +19,7 @@ from builds import shared_folder
 from distributions import plugin_source
 from distributions import write_plugin
 from layer_registry._cli import main
-from layer_registry._mkdocs.plugin import LayerRegistryConfig
+from layer_registry._mkdocs.config import LayerRegistryConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS_WARNING = re.compile(r"^(WARNING|ERROR)\s+-", re.MULTILINE)
@@ -112,6 +112,7 @@ def test_the_smallest_config_builds_strictly_without_a_warning(plain_build: Buil
     assert plain_build.returncode == 0, plain_build.stderr[-3000:]
     assert not MKDOCS_WARNING.findall(plain_build.stderr), plain_build.stderr[-3000:]
     assert "added the Markdown extension(s) admonition, attr_list" in plain_build.stderr
+    assert "examples: 0 cached, running 1 example of 1 plugin (plain)" in plain_build.stderr
 
 
 def test_the_generated_markdown_renders_without_markdown_extensions_listed(plain_build: Build):

@@ -128,6 +128,16 @@ def test_a_rebuild_with_nothing_changed_runs_no_example(site_build: Build):
     assert "absl::InitializeLog" not in site_build.rebuild_stderr
 
 
+def test_the_first_build_says_how_many_examples_of_how_many_plugins_it_runs(site_build: Build):
+    layers = installed_layers(site_build)
+    plugins = sorted({layer["namespace"] for layer in layers})
+    # Issue #16: "running 3 of 1 plugin(s)" read wrong.
+    assert (
+        f"examples: 0 cached, running {len(layers)} examples of {len(plugins)} plugins "
+        f"({', '.join(plugins)}) in one worker process"
+    ) in site_build.stderr
+
+
 def test_the_cli_reference_is_written_from_the_cli(site_build: Build):
     from layer_registry._cli import cli
 

@@ -21,7 +21,7 @@ def test_a_failing_example_shows_its_error_on_its_page_and_the_build_succeeds(
     assert "ValueError: Exception encountered when calling Raises.call()" in page
     assert "boom from Raises.call" in page
     # The traceback shows the example's own line, not the worker's machinery.
-    assert "y = layer(x)" in page and "_examples.py" not in page
+    assert "y = layer(x)" in page and "layer_registry/_mkdocs/examples" not in page
     assert "the example of layer 'broken>Raises' (plugin 'broken'" in failing_build.stderr
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from layer_registry import LayerInfo
-from layer_registry._examples import BlockResult
-from layer_registry._examples import ExampleCache
-from layer_registry._examples import ExampleResult
-from layer_registry._examples import docstring_examples
-from layer_registry._examples import example_code
-from layer_registry._examples import plottable
 from layer_registry._mkdocs import pages
+from layer_registry._mkdocs.examples import BlockResult
+from layer_registry._mkdocs.examples import ExampleCache
+from layer_registry._mkdocs.examples import ExampleResult
+from layer_registry._mkdocs.examples import docstring_examples
+from layer_registry._mkdocs.examples import example_code
+from layer_registry._mkdocs.examples import plottable
 
 
 def info(**fields) -> LayerInfo:

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-from layer_registry._examples import ExampleResult
-from layer_registry._examples import create_call
+from layer_registry._mkdocs.examples import ExampleResult
+from layer_registry._mkdocs.examples import create_call
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 

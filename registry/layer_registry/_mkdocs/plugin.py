@@ -23,8 +23,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -33,10 +31,11 @@ from mkdocs.structure.files import File
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from layer_registry import _cache
-from layer_registry import _examples
+from layer_registry import _settings
 from layer_registry._errors import RegistryError
+from layer_registry._mkdocs import examples
 from layer_registry._mkdocs import pages
+from layer_registry._mkdocs.config import LayerRegistryConfig
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._registry import Registry
@@ -53,6 +52,11 @@ DOCS_PLUGINS_VARIABLE = "LAYER_REGISTRY_DOCS_PLUGINS"
 
 def _env_list(variable: str) -> list[str]:
     return [part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()]
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 example``, ``3 examples``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _add_markdown_extensions(config: MkDocsConfig) -> None:
@@ -79,40 +83,6 @@ def _add_markdown_extensions(config: MkDocsConfig) -> None:
         )
 
 
-class LayerRegistryConfig(base.Config):
-    """The options of the ``layer-registry`` MkDocs plugin."""
-
-    plugins = c.ListOfItems(c.Type(str), default=[])
-    """Namespaces to document; when empty, those in ``LAYER_REGISTRY_DOCS_PLUGINS``
-    (comma-separated), else every installed plugin. ``LAYER_REGISTRY_DISABLE`` and
-    ``LAYER_REGISTRY_ONLY`` apply as for every command."""
-    prefix = c.Type(str, default="layers")
-    """The folder of the generated pages inside the site."""
-    nav_title = c.Type(str, default="Layers")
-    execute = c.Type(bool, default=True)
-    """Run the examples; ``false`` builds the pages without their output."""
-    timeout = c.Type((int, float), default=60)
-    """Seconds one layer's examples may take before the worker is stopped."""
-    cache = c.Type(bool, default=True)
-    """Reuse example results while nothing they depend on changed."""
-    cache_dir = c.Optional(c.Type(str))
-    """Where results are kept; by default ``examples/`` in layer-registry's cache folder."""
-    plot = c.Type(bool, default=True)
-    """Plot the response of layers whose example input is ``(batch, features)``."""
-    api = c.Optional(c.Type(bool))
-    """Add each layer's API reference through mkdocstrings; by default, when the
-    ``mkdocstrings`` plugin is enabled."""
-    conformance = c.Optional(c.Type(str))
-    """A JSON file of conformance results (``layer-registry check --json``) to show."""
-    strict = c.Type(bool, default=False)
-    """Fail the build when an example fails or a plugin fails to load (``layer-registry docs
-    build --strict`` sets it). Otherwise each failure is logged and shown on its page, so that
-    one broken third-party plugin never stops a site from building, even under MkDocs's own
-    ``strict``, which stays about the site itself (links, docstrings)."""
-    cli_reference = c.Optional(c.Type(str))
-    """Where to generate the command-line reference page, e.g. ``reference/cli.md``."""
-
-
 class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
     """A catalog page, a page per plugin and a page per layer, built from the registry."""
 
@@ -120,12 +90,12 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         self._layers: list[LayerInfo] = []
         self._plugins: list[PluginInfo] = []
         self._pages: dict[str, LayerInfo] = {}
-        self._results: dict[str, _examples.ExampleResult] = {}
+        self._results: dict[str, examples.ExampleResult] = {}
         self._plots: dict[str, File] = {}
         self._conformance: dict[str, list[dict[str, Any]]] = {}
-        self._runner: _examples.ExampleRunner | None = None
-        self._store: _examples.ExampleCache | None = None
-        self._jobs: dict[str, _examples.ExampleJob] = {}
+        self._runner: examples.ExampleRunner | None = None
+        self._store: examples.ExampleCache | None = None
+        self._jobs: dict[str, examples.ExampleJob] = {}
         self._plot_paths: dict[str, Path] = {}
         self._why_not = ""
         self._conformance_note = ""
@@ -280,7 +250,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         # Editing a layer rebuilds the site, as editing a page does.
-        sources = _examples.SourceDigests()
+        sources = examples.SourceDigests()
         folders = {os.path.dirname(path) for info in self._layers for path in sources.files(info)}
         for folder in sorted(folders):
             if not any(folder.startswith(other + os.sep) for other in folders):
@@ -291,20 +261,20 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
 
     def _plan_examples(self) -> None:
         """Take cached results; start the worker for the rest (nothing starts if all are)."""
-        self._store = _examples.ExampleCache(self._cache_folder())
+        self._store = examples.ExampleCache(self._cache_folder())
         if not self.config.execute:
             self._why_not = "`execute: false` in the site's configuration"
             return
-        sources = _examples.SourceDigests()
+        sources = examples.SourceDigests()
         jobs = []
         for info in self._layers:
-            plot = self.config.plot and _examples.plottable(info)
-            key = _examples.example_key(info, sources(info), [f"plot={plot}"])
-            job = _examples.ExampleJob(
+            plot = self.config.plot and examples.plottable(info)
+            key = examples.example_key(info, sources(info), [f"plot={plot}"])
+            job = examples.ExampleJob(
                 name=info.name,
                 key=key,
-                code=_examples.example_code(info),
-                blocks=tuple(_examples.docstring_examples(info.doc)),
+                code=examples.example_code(info),
+                blocks=tuple(examples.docstring_examples(info.doc)),
                 plot=plot,
             )
             if plot:
@@ -321,10 +291,10 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             return
         plugins = sorted({job.name.split(">", 1)[0] for job in jobs})
         log.info(
-            f"examples: {cached_count} cached, running {len(jobs)} of {len(plugins)} plugin(s) "
-            f"({', '.join(plugins)}) in one worker process"
+            f"examples: {cached_count} cached, running {_count(len(jobs), 'example')} of "
+            f"{_count(len(plugins), 'plugin')} ({', '.join(plugins)}) in one worker process"
         )
-        self._runner = _examples.ExampleRunner(
+        self._runner = examples.ExampleRunner(
             jobs, self._store, timeout=float(self.config.timeout), on_result=self._progress()
         ).start()
 
@@ -337,7 +307,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         failures: dict[str, int] = defaultdict(int)
         started = time.monotonic()
 
-        def on_result(job: _examples.ExampleJob, result: _examples.ExampleResult) -> None:
+        def on_result(job: examples.ExampleJob, result: examples.ExampleResult) -> None:
             namespace = job.name.split(">", 1)[0]
             remaining[namespace] -= 1
             failures[namespace] += result.failure is not None
@@ -350,7 +320,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
 
         return on_result
 
-    def _result(self, info: LayerInfo) -> _examples.ExampleResult | None:
+    def _result(self, info: LayerInfo) -> examples.ExampleResult | None:
         if info.name not in self._results and self._runner and info.name in self._jobs:
             self._results[info.name] = self._runner.result(info.name)
         result = self._results.get(info.name)
@@ -386,7 +356,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             return None
         if self.config.cache_dir:
             return Path(self.config.cache_dir).expanduser()
-        folder = _cache.cache_dir()
+        folder = _settings.cache_dir()
         return None if folder is None else folder / "examples"
 
     # -- layout ----------------------------------------------------------------------------

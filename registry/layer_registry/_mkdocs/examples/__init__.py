@@ -1,0 +1,43 @@
+"""Run the layers' examples for the documentation site, in one worker process, with a cache.
+
+The site shows every layer's runnable example and the ``Example:`` blocks of its docstring
+with the output they really print. The main process (MkDocs) never imports TensorFlow for
+this: an [`ExampleRunner`][] feeds the examples that are not cached to ONE worker process
+(``python -m layer_registry._mkdocs.examples._worker``) one at a time, as JSON lines, and gives
+up on an example after ``timeout`` seconds by killing the worker and starting a new one for the
+rest.
+
+Results are cached by [`example_key`][]: the layer's name, its registered example, the
+content of its plugin's source files, the docstring, and the versions of everything that
+can change the output. A rebuild with nothing changed starts no worker at all.
+
+One job a module: ``_records`` (jobs and results), ``_code`` (the code that runs: the generated
+example, the docstring's blocks), ``_store`` (cache keys and results on disk), ``_runner`` (the
+parent side) and ``_worker`` (the child side, never imported here).
+"""
+
+from layer_registry._mkdocs.examples._code import create_call
+from layer_registry._mkdocs.examples._code import docstring_examples
+from layer_registry._mkdocs.examples._code import example_code
+from layer_registry._mkdocs.examples._code import plottable
+from layer_registry._mkdocs.examples._records import BlockResult
+from layer_registry._mkdocs.examples._records import ExampleJob
+from layer_registry._mkdocs.examples._records import ExampleResult
+from layer_registry._mkdocs.examples._runner import ExampleRunner
+from layer_registry._mkdocs.examples._store import ExampleCache
+from layer_registry._mkdocs.examples._store import SourceDigests
+from layer_registry._mkdocs.examples._store import example_key
+
+__all__ = [
+    "BlockResult",
+    "ExampleCache",
+    "ExampleJob",
+    "ExampleResult",
+    "ExampleRunner",
+    "SourceDigests",
+    "create_call",
+    "docstring_examples",
+    "example_code",
+    "example_key",
+    "plottable",
+]

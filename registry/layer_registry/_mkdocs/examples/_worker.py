@@ -1,0 +1,222 @@
+"""The example worker, its own process: runs each job it reads and sends back what happened.
+
+Started by the [`ExampleRunner`][layer_registry._mkdocs.examples.ExampleRunner] as
+``python -m layer_registry._mkdocs.examples._worker``; it reads jobs as JSON lines on stdin and
+sends one result a job on the private channel of [`layer_registry._child`][]. While a layer is
+built, every ``add_weight`` call is recorded, so the site can say how each weight was
+initialised; a layer whose example input is ``(batch, features)`` gets a plot of its response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import linecache
+import os
+import re
+import sys
+import traceback
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from layer_registry import _child
+from layer_registry._mkdocs.examples._records import BlockResult
+from layer_registry._mkdocs.examples._records import ExampleResult
+
+SWEEP = (-3.0, 3.0, 241)
+"""The plot's sweep of input feature 0: from, to, number of points."""
+PLOTTED_UNITS = 16
+OUTPUT_LIMIT = 20_000
+"""Characters of printed output kept per block."""
+
+
+class _Recorder:
+    """Remembers the initializer each ``add_weight`` call was given, by variable."""
+
+    def __init__(self) -> None:
+        self.initializers: dict[int, str] = {}
+        self.variables: list[Any] = []  # keeps ids unique until the job ends
+
+    def install(self) -> None:
+        import inspect
+
+        import keras
+
+        original = keras.layers.Layer.add_weight
+        signature = inspect.signature(original)
+        recorder = self
+
+        def add_weight(self: Any, *args: Any, **kwargs: Any) -> Any:
+            variable = original(self, *args, **kwargs)
+            with contextlib.suppress(Exception):
+                bound = signature.bind(self, *args, **kwargs)
+                recorder.initializers[id(variable)] = _describe_initializer(
+                    bound.arguments.get("initializer"), getattr(variable, "dtype", None)
+                )
+                recorder.variables.append(variable)
+            return variable
+
+        # A function takes attributes; typeshed's Callable does not say so.
+        add_weight.__wrapped__ = original  # type: ignore[attr-defined]
+        keras.layers.Layer.add_weight = add_weight
+
+    def reset(self) -> None:
+        self.initializers.clear()
+        self.variables.clear()
+
+
+def _describe_initializer(initializer: Any, dtype: Any) -> str:
+    import keras
+
+    if initializer is None:
+        # What Keras's add_weight picks when given none.
+        floating = dtype is None or "float" in str(dtype)
+        return "glorot_uniform (default)" if floating else "zeros (default)"
+    if isinstance(initializer, str):
+        return initializer
+    if isinstance(initializer, keras.initializers.Initializer):
+        try:
+            config = initializer.get_config()
+        except Exception:
+            config = {}
+        arguments = ", ".join(f"{k}={v!r}" for k, v in config.items() if v is not None)
+        return f"{type(initializer).__name__}({arguments})"
+    return getattr(initializer, "__name__", None) or type(initializer).__name__
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _execute(code: str, namespace: dict[str, Any], filename: str, title: str) -> BlockResult:
+    """Run ``code``; keep what it printed and, if it raised, the traceback without our frames."""
+    # Registered so that tracebacks show the example's lines.
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    output = io.StringIO()
+    block = BlockResult(title, code)
+    with contextlib.redirect_stdout(output), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(code, filename, "exec"), namespace)
+        except (Exception, SystemExit) as exc:
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+                tb = tb.tb_next
+            # Keras colours its messages for terminals; a web page shows the codes verbatim.
+            error = _ANSI.sub("", "".join(traceback.format_exception(type(exc), exc, tb)))
+            lines = error.rstrip().splitlines()
+            if len(lines) > 40:
+                lines = [*lines[:5], "...", *lines[-30:]]
+            block.error = "\n".join(lines)
+            message = " ".join(_ANSI.sub("", str(exc)).split())
+            if len(message) > 300:
+                message = message[:297] + "..."
+            block.summary = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    text = _ANSI.sub("", output.getvalue())
+    if len(text) > OUTPUT_LIMIT:
+        text = text[:OUTPUT_LIMIT] + f"\n... ({len(text) - OUTPUT_LIMIT} more characters)\n"
+    block.output = text
+    return block
+
+
+def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
+    import keras
+
+    recorder.reset()
+    result = ExampleResult(job["name"], job["key"])
+    keras.utils.set_random_seed(0)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    first = _execute(
+        job["code"], namespace, f"<example of {job['name']}>", "The generated example"
+    )
+    result.blocks.append(first)
+    layer = namespace.get("layer")
+    if first.error is None and isinstance(layer, keras.layers.Layer):
+        _describe_layer(layer, result, recorder)
+        if job.get("plot"):
+            try:
+                _plot(layer, namespace["x"], Path(job["plot_path"]))
+                result.plot = True
+            except Exception as exc:
+                result.plot_error = f"{type(exc).__name__}: {exc}"
+    for number, code in enumerate(job.get("blocks", ()), start=1):
+        keras.utils.set_random_seed(0)
+        result.blocks.append(
+            _execute(
+                code,
+                {"__name__": "__main__"},
+                f"<docstring example {number} of {job['name']}>",
+                f"Docstring example {number}",
+            )
+        )
+    recorder.reset()
+    data = asdict(result)
+    data.pop("seconds"), data.pop("transient")
+    return data
+
+
+def _describe_layer(layer: Any, result: ExampleResult, recorder: _Recorder) -> None:
+    for weight in layer.weights:
+        result.weights.append(
+            {
+                "name": getattr(weight, "path", None) or weight.name,
+                "shape": [None if d is None else int(d) for d in weight.shape],
+                "dtype": str(weight.dtype),
+                "trainable": bool(weight.trainable),
+                "initializer": recorder.initializers.get(id(weight), ""),
+            }
+        )
+    try:
+        result.config = json.dumps(layer.get_config(), indent=2, default=repr)
+    except Exception as exc:
+        result.config = None
+        result.plot_error = result.plot_error or f"get_config() failed: {exc!r}"
+
+
+def _plot(layer: Any, x: Any, path: Path) -> None:
+    import keras
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    low, high, count = SWEEP
+    sweep = np.linspace(low, high, count, dtype="float64")
+    base = np.asarray(keras.ops.convert_to_numpy(x))[:1]
+    batch = np.repeat(base, count, axis=0)
+    batch[:, 0] = sweep
+    outputs = np.asarray(keras.ops.convert_to_numpy(layer(batch.astype(base.dtype))))
+    outputs = outputs.reshape(count, -1).astype("float64")
+    units = outputs.shape[1]
+    figure = Figure(figsize=(7.0, 3.4), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(sweep, outputs[:, :PLOTTED_UNITS], linewidth=1.2)
+    axes.set_xlabel("input feature 0 (the others fixed at the example's first sample)")
+    shown = f"first {PLOTTED_UNITS} of {units}" if units > PLOTTED_UNITS else f"all {units}"
+    axes.set_ylabel(f"output units ({shown})")
+    axes.grid(alpha=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp.png")
+    figure.savefig(temporary, format="png")
+    os.replace(temporary, path)
+
+
+def worker_main() -> int:
+    """Serve jobs read as JSON lines on stdin; reply on the private channel, one line each."""
+    # Whatever an example (or TensorFlow's C++ side) prints must not corrupt the replies.
+    replies = _child.channel()
+    import keras  # noqa: F401  (TensorFlow starts here, before the first job's clock)
+    import numpy  # noqa: F401
+
+    recorder = _Recorder()
+    recorder.install()
+    _child.send(replies, ready=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        _child.send(replies, **_run_job(json.loads(line), recorder))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())
