@@ -61,13 +61,8 @@ def diagnose(registry: Registry, namespace: str | None = None) -> list[Finding]:
                 f"{where} {why}: skipped, as pip skips it; reinstall or remove that distribution",
             )
         )
-    if namespace is not None and namespace not in {r.namespace for r in records}:
-        from layer_registry._errors import PluginError
-
-        raise PluginError(
-            f"no plugin with namespace {namespace!r} is installed; see `layer-registry plugins`",
-            namespace=namespace,
-        )
+    if namespace is not None:
+        registry.require_plugin(namespace)
     from layer_registry._models._spec import keras_layer_names
 
     builtins = keras_layer_names()
