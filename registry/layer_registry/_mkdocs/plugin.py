@@ -289,7 +289,9 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         if not jobs:
             log.info(f"examples: {cached_count} cached, 0 run (no example worker started)")
             return
-        plugins = sorted({job.name.split(">", 1)[0] for job in jobs})
+        # By namespace, not by the name's prefix: an adopted layer keeps its library's name
+        # (`keras_hub>TransformerEncoder`) but belongs to the plugin that registered it.
+        plugins = sorted({info.namespace for info in self._layers if info.name in self._jobs})
         log.info(
             f"examples: {cached_count} cached, running {_count(len(jobs), 'example')} of "
             f"{_count(len(plugins), 'plugin')} ({', '.join(plugins)}) in one worker process"
@@ -302,13 +304,14 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         remaining: dict[str, int] = defaultdict(int)
         for info in self._layers:
             remaining[info.namespace] += 1
+        namespaces = {info.name: info.namespace for info in self._layers}
         for name in self._results:  # cached ones are done already
-            remaining[name.split(">", 1)[0]] -= 1
+            remaining[namespaces[name]] -= 1
         failures: dict[str, int] = defaultdict(int)
         started = time.monotonic()
 
         def on_result(job: examples.ExampleJob, result: examples.ExampleResult) -> None:
-            namespace = job.name.split(">", 1)[0]
+            namespace = namespaces[job.name]
             remaining[namespace] -= 1
             failures[namespace] += result.failure is not None
             log.debug(f"example of {job.name}: {result.seconds:.2f} s")
