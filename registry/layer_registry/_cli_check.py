@@ -11,25 +11,11 @@ from collections.abc import Sequence
 
 import click
 
-from layer_registry.testing._results import CHECKS
-from layer_registry.testing._results import GATEKEEPERS
+from layer_registry.testing._catalogue import BY_NAME
+from layer_registry.testing._catalogue import CHECKS
+from layer_registry.testing._catalogue import GATEKEEPERS
 from layer_registry.testing._results import CheckResult
 
-# Twelve columns must fit a terminal: each check gets a short heading, explained below the table.
-_HEADINGS = {
-    "docstring": "doc",
-    "construct": "init",
-    "call": "call",
-    "batch_independent": "batch",
-    "config_roundtrip": "config",
-    "serialization": "serial",
-    "saving": "save",
-    "gradients": "grad",
-    "jit_compile": "jit",
-    "mixed_precision": "fp16",
-    "distributed": "dist",
-    "backend_portable": "jax",
-}
 _CELLS = {
     "pass": "[green]✓[/]",
     "note": "[green]✓[/]",
@@ -121,19 +107,19 @@ def _print_report(
     for result in results:
         rows.setdefault(result.layer, {})[result.check] = result
     # Never cut a layer's name: widen the console past the terminal if the table needs it.
-    needed = max(map(len, rows)) + sum(len(_HEADINGS[check]) + 2 for check in checks) + 2
+    needed = max(map(len, rows)) + sum(len(BY_NAME[check].heading) + 2 for check in checks) + 2
     console = Console(soft_wrap=True, highlight=False)
     console = Console(soft_wrap=True, highlight=False, width=max(console.width, needed))
     table = Table(box=None, pad_edge=False)
     table.add_column("layer", no_wrap=True)
     for check in checks:
-        table.add_column(_HEADINGS[check], no_wrap=True)
+        table.add_column(BY_NAME[check].heading, no_wrap=True)
     for layer, by_check in rows.items():
         table.add_row(plain(layer), *(_CELLS[_kind(by_check[check])] for check in checks))
     console.print(table)
     console.print(
         "[dim]"
-        + ", ".join(f"{_HEADINGS[check]}={check}" for check in checks)
+        + ", ".join(f"{BY_NAME[check].heading}={check}" for check in checks)
         + ";  ✓ pass  ! pass with a warning  ✗ fail  x expected failure  - skipped[/]"
     )
     notes = [r for r in results if _kind(r) in ("fail", "xfail", "warn", "note") or _own_skip(r)]

@@ -19,7 +19,7 @@ from distributions import write_plugin
 from layer_registry.testing import CHECKS
 from layer_registry.testing import check_layer
 from layer_registry.testing import run_checks
-from layer_registry.testing._results import GATEKEEPERS
+from layer_registry.testing._catalogue import GATEKEEPERS
 
 
 def _unexpected(results, expected) -> str:

@@ -1,10 +1,12 @@
 """Layers that misbehave towards the kit itself rather than towards Keras.
 
 They check that one layer cannot take the others' results down with it: a fresh process that
-dies, or a layer that prints where the results travel.
+dies or hangs, or a layer that prints where the results travel.
 """
 
 import os
+import sys
+import time
 
 import keras
 from keras import ops
@@ -28,7 +30,32 @@ class ExitsUnderJax(keras.layers.Layer):
 
     def call(self, inputs):
         if keras.backend.backend() == "jax":
+            print("leaving the JAX process", file=sys.stderr, flush=True)
             os._exit(3)
+        return ops.matmul(inputs, self.w)
+
+    def get_config(self):
+        return super().get_config()
+
+
+@_register
+class HangsUnderJax(keras.layers.Layer):
+    """A layer that never returns when it runs under JAX.
+
+    Example:
+
+    ```python
+    layer = HangsUnderJax()
+    ```
+    """
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+
+    def call(self, inputs):
+        if keras.backend.backend() == "jax":
+            print("hanging in the JAX process", file=sys.stderr, flush=True)
+            time.sleep(600)
         return ops.matmul(inputs, self.w)
 
     def get_config(self):

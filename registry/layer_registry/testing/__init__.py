@@ -11,8 +11,8 @@ def test_conformance(layer, check):
 Importing this package is cheap; Keras is imported when a check runs.
 """
 
+from layer_registry.testing._catalogue import CHECKS
 from layer_registry.testing._parametrize import parametrize_with_checks
-from layer_registry.testing._results import CHECKS
 from layer_registry.testing._results import CheckResult
 from layer_registry.testing._runner import check_layer
 from layer_registry.testing._runner import run_checks

@@ -1,4 +1,4 @@
-"""The check names, in the order they run, and the record each check produces."""
+"""The record each check produces (the checks themselves: ``_catalogue``)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Status = Literal["pass", "fail", "skip", "xfail"]
-
-CHECKS: tuple[str, ...] = (
-    "docstring",
-    "construct",
-    "call",
-    "batch_independent",
-    "config_roundtrip",
-    "serialization",
-    "saving",
-    "gradients",
-    "jit_compile",
-    "mixed_precision",
-    "distributed",
-    "backend_portable",
-)
-"""Every check's name, in the order the kit runs them."""
-
-GATEKEEPERS: tuple[str, ...] = ("construct", "call")
-"""Checks whose failure makes the later ones meaningless: those are skipped instead."""
-
-FRESH_PROCESS: dict[str, str] = {
-    "saving": "tensorflow",
-    "distributed": "tensorflow",
-    "backend_portable": "jax",
-}
-"""Checks that run in a fresh Python process, with the Keras backend that process uses."""
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from layer_registry.testing import _checks
-from layer_registry.testing._results import CHECKS
-from layer_registry.testing._results import FRESH_PROCESS
-from layer_registry.testing._results import GATEKEEPERS
+from layer_registry.testing import _checks_fresh
+from layer_registry.testing._catalogue import BY_NAME
+from layer_registry.testing._catalogue import CHECKS
+from layer_registry.testing._catalogue import GATEKEEPERS
 from layer_registry.testing._results import CheckResult
 from layer_registry.testing._subject import Subject
 from layer_registry.testing._subject import subject_for
@@ -68,7 +69,7 @@ class Runner:
         self.timeout = timeout
         self._raw: dict[tuple[str, str], CheckResult] = {}
         # Per layer: what the fresh processes need (or why it could not be made), and the time.
-        self._artifacts: dict[str, tuple[_checks.Artifacts | CheckResult, float]] = {}
+        self._artifacts: dict[str, tuple[_checks_fresh.Artifacts | CheckResult, float]] = {}
         self._folder: str | None = None
         self._cleanup: weakref.finalize | None = None
 
@@ -79,11 +80,11 @@ class Runner:
         with _quiet():
             for subject in self.subjects.values():
                 for check in self.checks:
-                    if check not in FRESH_PROCESS:
+                    if not BY_NAME[check].fresh_process:
                         result = self.result(subject.label, check)
                         if progress:
                             progress(result)
-            backends = sorted({FRESH_PROCESS[c] for c in self.checks if c in FRESH_PROCESS})
+            backends = sorted({b for c in self.checks if (b := BY_NAME[c].backend) is not None})
             for result in self._run_fresh(backends):
                 if progress:
                     progress(result)
@@ -110,9 +111,9 @@ class Runner:
         gate = self._gate(subject, check)
         if gate:
             result = CheckResult(subject.label, check, "skip", f"skipped: {gate} failed")
-        elif check in FRESH_PROCESS:
+        elif (backend := BY_NAME[check].backend) is not None:
             with _quiet():
-                for _ in self._run_fresh([FRESH_PROCESS[check]]):
+                for _ in self._run_fresh([backend]):
                     pass
             return self._raw[key]
         else:
@@ -143,7 +144,7 @@ class Runner:
             for subject in self.subjects.values():
                 checks = []
                 for check in self.checks:
-                    if FRESH_PROCESS.get(check) != backend or (subject.label, check) in self._raw:
+                    if BY_NAME[check].backend != backend or (subject.label, check) in self._raw:
                         continue
                     early = self._before_fresh(subject, check)
                     if early is not None:
@@ -176,7 +177,7 @@ class Runner:
             items = []
             for subject, checks in plan:
                 artifacts = None
-                if {"saving", "backend_portable"} & set(checks):
+                if any("artifacts" in BY_NAME[check].needs for check in checks):
                     prepared, seconds = self._prepare(subject)
                     if isinstance(prepared, CheckResult):
                         for check in checks:
@@ -211,7 +212,7 @@ class Runner:
                 "skipped: the class is defined in __main__ or inside a function, so a fresh "
                 "process cannot import it; move it to a module or register it in a plugin",
             )
-        if check == "backend_portable" and not jax_installed():
+        if BY_NAME[check].backend == "jax" and not jax_installed():
             return CheckResult(
                 subject.label,
                 check,
@@ -221,7 +222,7 @@ class Runner:
             )
         return None
 
-    def _prepare(self, subject: Subject) -> tuple[_checks.Artifacts | CheckResult, float]:
+    def _prepare(self, subject: Subject) -> tuple[_checks_fresh.Artifacts | CheckResult, float]:
         if subject.label not in self._artifacts:
             if self._folder is None:
                 self._folder = tempfile.mkdtemp(prefix="layer-registry-check-")
@@ -229,10 +230,10 @@ class Runner:
                 self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, True)
             folder = Path(self._folder) / str(len(self._artifacts))
             started = time.perf_counter()
-            prepared: _checks.Artifacts | CheckResult
+            prepared: _checks_fresh.Artifacts | CheckResult
             try:
                 with _isolated():
-                    prepared = _checks.prepare_artifacts(subject, str(folder))
+                    prepared = _checks_fresh.prepare_artifacts(subject, str(folder))
             except Exception as exc:
                 prepared = CheckResult(
                     subject.label,
@@ -302,7 +303,7 @@ def _run_in_process(subject: Subject, check: str) -> CheckResult:
 
     def run() -> str | None:
         with _isolated():
-            return _checks.IN_PROCESS[check](subject)
+            return BY_NAME[check].function(subject)
 
     status, reason = _checks.outcome(run)
     return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)

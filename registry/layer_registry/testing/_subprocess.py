@@ -4,19 +4,19 @@
 two logical CPU devices configured before TensorFlow starts, and ``backend_portable`` needs
 ``KERAS_BACKEND=jax``. Starting Python and a backend costs seconds, so every layer of a run
 shares one process per backend (``Batch``). The parent writes the job to a file; the child
-(``child_main``) writes one JSON line per event on a private copy of its stdout, so nothing a
-layer prints can corrupt the results. A child that dies or hangs fails the check it was running
+(``child_main``) writes one JSON line per event on a private copy of its stdout (the registry's
+one child-process mechanism, ``layer_registry._child``), so nothing a layer prints can corrupt
+the results. A child that dies or hangs fails the check it was running
 and a new child takes over the rest.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import functools
 import os
 import pickle
 import queue
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,12 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layer_registry._child import Child
+from layer_registry._child import channel
+from layer_registry._child import environment
+from layer_registry._child import send
 from layer_registry.testing._results import CheckResult
 
 DEFAULT_TIMEOUT = 300.0
 """Seconds a fresh process may spend on one check before it is stopped."""
 
 _CHILD_CODE = "from layer_registry.testing._subprocess import child_main; child_main()"
+# Start-up lines that ``_child.NOISE`` lets through: absl before initialisation ("I0000 00:00:...").
 _NOISE = ("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 ")
 
 
@@ -58,15 +63,10 @@ class Batch:
         self.timeout = timeout
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["KERAS_BACKEND"] = self.backend
-        env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+        overrides = {"KERAS_BACKEND": self.backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
         if self.backend == "jax":
-            env.setdefault("JAX_PLATFORMS", "cpu")
-        # The child must import what this process imports: the same sys.path, in the same order.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        env.pop("PYTHONSTARTUP", None)
-        return env
+            overrides["JAX_PLATFORMS"] = os.environ.get("JAX_PLATFORMS", "cpu")
+        return environment(**overrides)
 
     def run(self, emit: Callable[[CheckResult], None]) -> None:
         """Run every item, calling ``emit`` with each result as it arrives."""
@@ -101,29 +101,21 @@ class Batch:
                     },
                     handle,
                 )
-            with (
-                (Path(folder) / "stderr.txt").open("w+b") as stderr,
-                subprocess.Popen(
-                    [sys.executable, "-c", _CHILD_CODE, str(job)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=stderr,
-                    env=self.environment(),
-                    text=True,
-                ) as process,
-            ):
+            with Child(
+                ["-c", _CHILD_CODE, str(job)],
+                env=self.environment(),
+                name=f"check-{self.backend}",
+            ) as child:
                 running: tuple[str, str] | None = None
                 started = 0.0
                 timed_out = False
-                for line in _lines_with_timeout(process, self.timeout):
-                    if line is None:
+                while True:
+                    event = child.receive(self.timeout)
+                    if event == "timeout":
                         timed_out = True
-                        process.kill()
                         break
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
+                    if event == "ended":
+                        break
                     if event.get("event") == "start":
                         running = (event["layer"], event["check"])
                         started = time.perf_counter()
@@ -134,9 +126,12 @@ class Batch:
                             done.add((key, result.check))
                             emit(result)
                         running = None
-                process.wait()
-                stderr.seek(0)
-                tail = _tail(stderr.read().decode("utf-8", "replace"))
+                if not timed_out:
+                    child.wait()
+                # Read before stopping it: the stderr file goes with the child.
+                tail = _tail(child.stderr_text())
+                child.kill()
+                returncode = child.wait()
         if running is not None and running[0] in by_label:
             layer, check = running
             if timed_out:
@@ -145,9 +140,7 @@ class Batch:
                     "stopped"
                 )
             else:
-                reason = (
-                    f"the fresh process died (exit status {process.returncode}) during this check"
-                )
+                reason = f"the fresh process died (exit status {returncode}) during this check"
             emit(
                 CheckResult(
                     layer, check, "fail", _with_tail(reason, tail), time.perf_counter() - started
@@ -156,45 +149,11 @@ class Batch:
             done.add((by_label[layer], check))
         elif not done:
             # Died before any check: nothing will go better in another process.
-            reason = (
-                f"the fresh {self.backend} process failed to start "
-                f"(exit status {process.returncode})"
-            )
+            reason = f"the fresh {self.backend} process failed to start (exit status {returncode})"
             for item, check in pending:
                 emit(CheckResult(item.subject["label"], check, "fail", _with_tail(reason, tail)))
             return set()
         return done
-
-
-def _lines_with_timeout(process: subprocess.Popen[str], timeout: float) -> Iterator[str | None]:
-    """The child's stdout lines; None once no line has come for ``timeout`` seconds."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert process.stdout is not None
-        try:
-            for line in process.stdout:
-                lines.put(line)
-        except (OSError, ValueError):  # the pipe closed under us: the child was stopped
-            pass
-        finally:
-            lines.put(None)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=timeout)
-            except queue.Empty:
-                yield None
-                return
-            if line is None:
-                return
-            yield line
-    finally:
-        # The caller kills a child that timed out before leaving: its pipe then ends at once.
-        reader.join(timeout=10)
 
 
 def _tail(text: str, count: int = 12) -> str:
@@ -242,22 +201,20 @@ def run_batches(batches: Iterable[Batch]) -> Iterator[CheckResult]:
 
 def child_main(argv: Sequence[str] | None = None) -> None:
     """Run a job file written by ``Batch`` (in the fresh process)."""
+    from layer_registry.testing._catalogue import BY_NAME
+
     path = (sys.argv[1:] if argv is None else argv)[0]
     # Results go to a private copy of stdout; anything else printed goes to stderr.
-    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
+    events = channel()
     with open(path, "rb") as handle:
         job = pickle.load(handle)
-
-    def send(**event: Any) -> None:
-        channel.write(json.dumps(event) + "\n")
-
     strategy = None
-    if job["backend"] == "tensorflow" and any("distributed" in i.checks for i in job["items"]):
+    wanted = {check for item in job["items"] for check in item.checks}
+    if job["backend"] == "tensorflow" and any("strategy" in BY_NAME[c].needs for c in wanted):
         strategy = _two_cpu_strategy()
     for item in job["items"]:
-        _run_item(item, strategy, send)
-    channel.flush()
+        _run_item(item, {"strategy": strategy}, functools.partial(send, events))
+    events.flush()
 
 
 def _two_cpu_strategy() -> Any:
@@ -275,10 +232,11 @@ def _two_cpu_strategy() -> Any:
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
-def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
+def _run_item(item: Item, shared: dict[str, Any], send: Callable[..., None]) -> None:
     import warnings
 
     from layer_registry.testing import _checks
+    from layer_registry.testing._catalogue import BY_NAME
     from layer_registry.testing._subject import Subject
 
     subject = Subject(**item.subject)
@@ -292,20 +250,18 @@ def _run_item(item: Item, strategy: Any, send: Callable[..., None]) -> None:
                 event="result", result=dataclasses.asdict(CheckResult(label, check, "fail", reason))
             )
         return
+    given = {**shared, "artifacts": item.artifacts}
     for check in item.checks:
         send(event="start", layer=label, check=check)
         started = time.perf_counter()
 
         def run(check: str = check) -> str | None:
+            entry = BY_NAME.get(check)
+            if entry is None or not entry.fresh_process:
+                raise _checks.CheckFailed(f"{check} does not run in a fresh process")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if check == "saving":
-                    return _checks.check_saving(subject, item.artifacts)
-                if check == "distributed":
-                    return _checks.check_distributed(subject, strategy)
-                if check == "backend_portable":
-                    return _checks.check_backend_portable(subject, item.artifacts)
-                raise _checks.CheckFailed(f"{check} does not run in a fresh process")
+                return entry.function(subject, **{need: given[need] for need in entry.needs})
 
         status, reason = _checks.outcome(run)
         result = CheckResult(label, check, status, reason, time.perf_counter() - started)

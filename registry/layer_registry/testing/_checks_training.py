@@ -1,0 +1,192 @@
+"""The checks of training: ``gradients``, ``jit_compile`` and ``mixed_precision``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from layer_registry.testing._checks import CheckFailed
+from layer_registry.testing._checks import CheckSkipped
+from layer_registry.testing._checks import describe_error
+from layer_registry.testing._checks import weight_name
+from layer_registry.testing._subject import Subject
+from layer_registry.testing._subject import call_args
+from layer_registry.testing._subject import dtype_name
+from layer_registry.testing._subject import flatten
+from layer_registry.testing._subject import is_float
+from layer_registry.testing._subject import model_inputs
+
+# -- gradients ----------------------------------------------------------------------------------
+
+
+def random_projections(outputs: Sequence[Any], seed: int = 7) -> list[Any]:
+    """Fixed random weights for a loss sum(output * projection).
+
+    Not sum(output ** 2): for outputs like [sin(v), cos(v)] that sum is constant, and every
+    gradient would be zero by construction.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(size=tuple(o.shape)).astype("float32") for o in outputs]
+
+
+def check_gradients(subject: Subject) -> str | None:
+    """A training-mode loss gives every trainable weight a finite, non-zero gradient."""
+    import keras
+    import numpy as np
+
+    layer = subject.make()
+    inputs = subject.inputs()
+    floats = [o for o in flatten(subject.call(layer, inputs)) if is_float(o)]
+    weights = list(layer.trainable_weights)
+    if not weights:
+        return "the layer has no trainable weights"
+    if not floats:
+        raise CheckSkipped("skipped: the layer has no floating-point output to differentiate")
+    projections = random_projections(floats)
+    backend = keras.backend.backend()
+
+    def loss_of(outputs: Any) -> Any:
+        chosen = [o for o in flatten(outputs) if is_float(o)]
+        return sum(
+            keras.ops.sum(keras.ops.cast(o, "float32") * p)
+            for o, p in zip(chosen, projections, strict=True)
+        )
+
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_of(subject.call(layer, inputs, training=True))
+        gradients = tape.gradient(loss, weights)
+    elif backend == "jax":
+        import jax
+
+        args = call_args(layer, inputs)
+        trainable = [w.value for w in weights]
+        non_trainable = [w.value for w in layer.non_trainable_weights]
+
+        def loss_fn(values: Any) -> Any:
+            outputs, _ = layer.stateless_call(values, non_trainable, *args, training=True)
+            return loss_of(outputs)
+
+        gradients = jax.grad(loss_fn)(trainable)
+    else:
+        raise CheckSkipped(
+            f"skipped: the gradients check runs on the tensorflow and jax backends, not {backend}"
+        )
+    problems = []
+    for weight, gradient in zip(weights, gradients, strict=True):
+        name = weight_name(weight)
+        if gradient is None:
+            problems.append(f"{name!r} gets no gradient (it does not affect the output)")
+            continue
+        value = np.asarray(keras.ops.convert_to_numpy(gradient))
+        if not np.all(np.isfinite(value)):
+            problems.append(f"{name!r} gets a non-finite gradient")
+        elif not np.any(value):
+            problems.append(f"{name!r} gets an all-zero gradient")
+    if problems:
+        raise CheckFailed("after one training step, " + "; ".join(problems))
+    return None
+
+
+# -- jit_compile --------------------------------------------------------------------------------
+
+
+def compile_and_fit(
+    subject: Subject, model: Any, inputs: Sequence[Any], **compile_args: Any
+) -> float:
+    """One epoch of one batch of ``model.fit`` on random targets; returns the loss.
+
+    ``inputs`` may hold several batches of the example's size (one per replica).
+    """
+    import keras
+    import numpy as np
+
+    batch = subject.batch_size
+    outputs = flatten(model(model_inputs([array[:batch] for array in inputs])))
+    if not any(is_float(o) for o in outputs):
+        raise CheckSkipped("skipped: the layer has no floating-point output to train on")
+    repeat = len(inputs[0]) // batch
+    targets = [
+        np.concatenate([p] * repeat) if is_float(o) else None
+        for o, p in zip(outputs, random_projections(outputs, 11), strict=True)
+    ]
+    loss: Any = ["mse" if t is not None else None for t in targets]
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01),
+        loss=loss[0] if len(loss) == 1 else loss,
+        **compile_args,
+    )
+    chosen = [t for t in targets if t is not None]
+    return float(
+        model.fit(
+            model_inputs(inputs),
+            chosen[0] if len(targets) == 1 else targets,
+            batch_size=len(inputs[0]),
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        ).history["loss"][-1]
+    )
+
+
+def check_jit_compile(subject: Subject) -> str | None:
+    """A ``fit`` step of a model holding the layer works with ``jit_compile=True`` (XLA)."""
+    model = subject.model(subject.make())
+    try:
+        loss = compile_and_fit(subject, model, subject.inputs(), jit_compile=True)
+    except CheckSkipped:
+        raise
+    except Exception as exc:
+        raise CheckFailed(
+            f"a training step with jit_compile=True raised {describe_error(exc)}"
+        ) from exc
+    if not math.isfinite(loss):
+        raise CheckFailed(f"a training step with jit_compile=True gives a loss of {loss}")
+    return None
+
+
+# -- mixed_precision ----------------------------------------------------------------------------
+
+
+def check_mixed_precision(subject: Subject) -> str | None:
+    """Under ``mixed_float16`` the layer outputs float16 and keeps float32 variables."""
+    import keras
+
+    if "dtype" in subject.example:
+        raise CheckSkipped(f"skipped: the example fixes dtype={subject.example['dtype']!r}")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        layer = subject.make()
+        outputs = flatten(subject.call(layer, subject.inputs()))
+    except Exception as exc:
+        raise CheckFailed(
+            f"under the mixed_float16 policy calling the layer raised {describe_error(exc)}: a "
+            "hard-coded dtype or cast (such as ops.cast(x, 'float32')) mixing with float16? use "
+            "self.compute_dtype"
+        ) from exc
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    wrong = sorted({dtype_name(o) for o in outputs if is_float(o) and dtype_name(o) != "float16"})
+    if wrong:
+        raise CheckFailed(
+            f"under the mixed_float16 policy the layer returns {', '.join(wrong)}, not float16: "
+            "a hard-coded dtype or cast (such as ops.cast(x, 'float32'))? use self.compute_dtype"
+        )
+    variables = [
+        f"{weight_name(w)} ({dtype_name(w)})"
+        for w in layer.weights
+        if is_float(w) and dtype_name(w) != "float32"
+    ]
+    if variables:
+        raise CheckFailed(
+            "under the mixed_float16 policy these variables are not float32: "
+            + ", ".join(variables)
+            + "; create them with the layer's variable dtype (self.variable_dtype)"
+        )
+    return None
