@@ -503,6 +503,7 @@ def _zip(path: Path, members: dict[str, str | bytes]) -> Path:
             r"metadata.json \('layer_registry'\) is malformed",
         ),
         ("folder.keras", lambda p: p.mkdir(), "is a directory"),
+        ("pipe.keras", lambda p: os.mkfifo(p), "not a regular file"),
         ("model.h5", lambda p: p.write_bytes(b"\x89HDF"), "not a .keras file"),
     ],
 )

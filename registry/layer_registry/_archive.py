@@ -8,9 +8,11 @@ anything is imported, and provenance fields that are not valid names or versions
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -139,21 +141,34 @@ class Archive:
 
 def open_model_file(path: str) -> BinaryIO:
     """``path`` opened for reading; a ``ModelFileError`` says why it cannot be."""
+    # Without blocking, and judged from the open file: a named pipe would block open() until
+    # someone writes to it, and a path checked before opening may be another file once opened.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 (the caller closes it, or hands it to Keras)
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file", path=path) from None
     except IsADirectoryError:
-        raise ModelFileError(
-            f"{path} is a directory; layer-registry loads .keras files (model.save('m.keras'))",
-            path=path,
-        ) from None
+        raise _not_a_file(path, "a directory") from None
     except OSError as exc:
         raise ModelFileError(f"{path} cannot be read: {exc}", path=path) from exc
-    if os.fstat(stream.fileno()).st_size == 0:
-        stream.close()
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode) or status.st_size == 0:
+        os.close(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            raise _not_a_file(path, "a directory")
+        if not stat.S_ISREG(status.st_mode):
+            raise _not_a_file(path, "not a regular file (a pipe or a device?)")
         raise ModelFileError(f"{path} is empty (0 bytes); was its saving interrupted?", path=path)
-    return stream
+    raw = io.FileIO(descriptor, "rb")
+    raw.name = path  # Keras extracts the weights beside the file it is given, by this name
+    return io.BufferedReader(raw)
+
+
+def _not_a_file(path: str, what: str) -> ModelFileError:
+    return ModelFileError(
+        f"{path} is {what}; layer-registry loads .keras files (model.save('m.keras'))", path=path
+    )
 
 
 def read_archive(path: str, stream: BinaryIO | None = None) -> Archive:
