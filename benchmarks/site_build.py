@@ -252,7 +252,7 @@ def main() -> None:
                 "-c",
                 textwrap.dedent(f"""
                 from pathlib import Path
-                from layer_registry._cli_docs import write_default_config
+                from layer_registry._cli._docs import write_default_config
                 print(write_default_config(Path({str(synthetic / "config")!r}), ["synth"]))
             """),
             ],

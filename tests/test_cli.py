@@ -128,7 +128,7 @@ PARTIAL = [
 
 
 def test_the_plugins_table_shows_a_partial_plugin_and_each_refused_class(capsys):
-    from layer_registry._cli import print_plugins
+    from layer_registry._cli._plugins import print_plugins
 
     print_plugins(PARTIAL)
     lines = capsys.readouterr().out.splitlines()
@@ -142,7 +142,7 @@ def test_the_plugins_table_shows_a_partial_plugin_and_each_refused_class(capsys)
 
 
 def test_the_warning_after_a_listing_names_partial_plugins():
-    from layer_registry._cli import plugin_warnings
+    from layer_registry._cli._output import plugin_warnings
 
     failed = PluginInfo("broken", "broken-layers", "1.0", "failed", error="ImportError: x")
     warnings = plugin_warnings([*PARTIAL, failed])

@@ -21,11 +21,11 @@ import layer_registry
 from distributions import layer_source
 from distributions import plugin_source
 from distributions import write_plugin
-from layer_registry import _archive
-from layer_registry._archive import CONFIG_MEMBER
-from layer_registry._archive import METADATA_MEMBER
-from layer_registry._archive import PROVENANCE_MEMBER
-from layer_registry._archive import scan as _scan
+from layer_registry._models import _archive
+from layer_registry._models._archive import CONFIG_MEMBER
+from layer_registry._models._archive import METADATA_MEMBER
+from layer_registry._models._archive import PROVENANCE_MEMBER
+from layer_registry._models._archive import scan as _scan
 from models_support import GUIDES
 from models_support import guide_block
 from processes import run_python
@@ -540,7 +540,7 @@ def test_truncated_and_corrupted_archives(tmp_path: Path) -> None:
 
 
 def test_config_larger_than_the_cap_is_refused(tmp_path: Path, monkeypatch) -> None:
-    from layer_registry import _archive
+    from layer_registry._models import _archive
 
     _, path = _regressor(tmp_path)
     monkeypatch.setattr(_archive, "CONFIG_LIMIT", 100)

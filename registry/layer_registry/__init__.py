@@ -23,13 +23,13 @@ from layer_registry._errors import RegistryError
 from layer_registry._errors import SpecError
 from layer_registry._errors import UnsafeModelError
 from layer_registry._hookspecs import hookimpl
+from layer_registry._models._saving import load_model
+from layer_registry._models._saving import requirements
+from layer_registry._models._saving import save_model
 from layer_registry._models._spec import build_model
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._registry import Registry
-from layer_registry._saving import load_model
-from layer_registry._saving import requirements
-from layer_registry._saving import save_model
 from layer_registry._version import __version__
 
 __all__ = [

@@ -27,7 +27,7 @@ from typing import Literal
 
 # TensorFlow's start-up lines (absl before initialisation, oneDNN, CUDA probing).
 NOISE = re.compile(
-    r"^(?:[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ .*|WARNING: All log messages before absl.*"
+    r"^(?:[IWE]\d{4} [\d:.]+ .*|WARNING: All log messages before absl.*"
     r"|.*oneDNN custom operations are on.*|To enable the following instructions.*"
     r"|.*(?:cuda|cuInit|TensorRT|Unable to register cu\w+ factory).*)$"
 )

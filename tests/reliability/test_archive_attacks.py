@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from layer_registry import _archive
+from layer_registry._models import _archive
 from processes import run_python
 
 WATCHED = ["keras", "tensorflow", "layer_registry_examples", "layer_registry_periodic", "canary"]

@@ -26,7 +26,7 @@ import layer_registry
 from layer_registry import ModelFileError
 from layer_registry import RegistryError
 from layer_registry import UnsafeModelError
-from layer_registry import _archive
+from layer_registry._models import _archive
 
 
 def write(folder: Path, config: Any, metadata: Any = None, members: dict | None = None) -> Path:

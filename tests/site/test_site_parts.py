@@ -155,7 +155,7 @@ def test_the_layer_page_names_the_layer_and_asks_mkdocstrings_for_its_class():
 
 def test_the_cli_reference_documents_every_command_and_option():
     from layer_registry._cli import cli
-    from layer_registry._cli_docs import docs_group
+    from layer_registry._cli._docs import docs_group
     from layer_registry._mkdocs.cli_reference import cli_reference
 
     if "docs" not in cli.commands:
@@ -171,7 +171,7 @@ def test_the_cli_reference_documents_every_command_and_option():
 def test_the_default_site_config_is_a_valid_mkdocs_config(tmp_path: Path):
     from mkdocs.config import load_config
 
-    from layer_registry._cli_docs import write_default_config
+    from layer_registry._cli._docs import write_default_config
 
     path = write_default_config(tmp_path, ["acme"])
     config = load_config(str(path), site_dir=str(tmp_path / "out"))

@@ -6,7 +6,7 @@ import pytest
 
 from layer_registry._cli import cli
 from layer_registry._cli import main
-from layer_registry._cli_check import check_command
+from layer_registry._cli._check import check_command
 
 
 @pytest.fixture

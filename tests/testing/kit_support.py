@@ -97,7 +97,7 @@ def register_layers(register):
 CLI_CODE = (
     "import sys\n"
     "from layer_registry._cli import cli, main\n"
-    "from layer_registry._cli_check import check_command\n"
+    "from layer_registry._cli._check import check_command\n"
     "cli.commands.setdefault('check', check_command)\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

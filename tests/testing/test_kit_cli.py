@@ -7,7 +7,7 @@ from pathlib import Path
 
 from distributions import plugin_source
 from distributions import write_plugin
-from layer_registry._cli_check import _print_report
+from layer_registry._cli._check import _print_report
 from layer_registry.testing import CheckResult
 from processes import run_cli
 from processes import run_python
@@ -16,7 +16,7 @@ from processes import run_python
 def test_the_kit_and_the_command_need_neither_pytest_nor_keras_to_import():
     # pytest is a test extra, not a dependency: `layer-registry check` must work without it.
     finished = run_python(
-        "import sys, layer_registry.testing, layer_registry._cli_check\n"
+        "import sys, layer_registry.testing, layer_registry._cli._check\n"
         "print(sorted(m for m in ('pytest', 'keras', 'tensorflow') if m in sys.modules))"
     )
     assert finished.stdout.strip() == "[]", finished.stderr

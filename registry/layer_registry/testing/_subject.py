@@ -403,7 +403,7 @@ def _registered_info(cls: type) -> Any:
 
 def _input_shape(shape: Any, label: str) -> Shape | tuple[Shape, ...] | None:
     """An ``input_shape`` given to ``check_layer``, normalised as ``register`` does it."""
-    from layer_registry._registration import normalise_shape
+    from layer_registry._registry._registration import normalise_shape
 
     try:
         return normalise_shape(shape, label)

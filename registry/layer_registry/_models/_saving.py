@@ -26,18 +26,18 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import BinaryIO
 
-from layer_registry._archive import CONFIG_MEMBER
-from layer_registry._archive import METADATA_MEMBER
-from layer_registry._archive import PROVENANCE_FORMAT
-from layer_registry._archive import PROVENANCE_KEY
-from layer_registry._archive import Archive
-from layer_registry._archive import open_model_file
-from layer_registry._archive import read_archive
-from layer_registry._archive import scan
 from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import ProvenanceWarning
+from layer_registry._models._archive import CONFIG_MEMBER
+from layer_registry._models._archive import METADATA_MEMBER
+from layer_registry._models._archive import PROVENANCE_FORMAT
+from layer_registry._models._archive import PROVENANCE_KEY
+from layer_registry._models._archive import Archive
+from layer_registry._models._archive import open_model_file
+from layer_registry._models._archive import read_archive
+from layer_registry._models._archive import scan
 from layer_registry._records import split_name
 from layer_registry._registry import NAMESPACE_PATTERN
 from layer_registry._registry import canonical_distribution
@@ -345,10 +345,15 @@ def _provenance(names: Iterable[str]) -> dict[str, Any]:
 def _requirements(path: str) -> tuple[list[str], MissingLayerError | None]:
     archive = read_archive(path)
     provenance = archive.provenance
-    for rejected in provenance.rejected:
+    if provenance.rejected:
+        # One warning however many fields a hostile file holds: the first few, then a count.
+        shown = "; ".join(provenance.rejected[:3])
+        more = len(provenance.rejected) - 3
         warnings.warn(
             ProvenanceWarning(
-                f"{path}: {provenance.origin} {rejected}; left out of the requirements",
+                f"{path}: {provenance.origin} {shown}"
+                + (f" (and {more} more)" if more > 0 else "")
+                + "; left out of the requirements",
                 path=path,
             ),
             stacklevel=3,

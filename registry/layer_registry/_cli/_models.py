@@ -28,8 +28,8 @@ def build_command(spec: Path, summary: bool, output: Path | None, allow_files: b
 
     Without options it checks the spec: it builds the model and prints one line about it.
     """
+    from layer_registry._models._saving import save_model
     from layer_registry._models._spec import build_model
-    from layer_registry._saving import save_model
 
     if output is not None:
         _check_output(output)  # before building: a model that cannot be saved is not built
@@ -48,7 +48,7 @@ def build_command(spec: Path, summary: bool, output: Path | None, allow_files: b
 
 
 def _check_output(output: Path) -> None:
-    from layer_registry._cli import folder_problem
+    from layer_registry._cli._output import folder_problem
     from layer_registry._errors import ModelFileError
 
     # save_model refuses other suffixes too, but only once the model is built.
@@ -75,7 +75,7 @@ def requirements_command(model: Path) -> int:
     Uses what `layer_registry.save_model` recorded in the file; for a file saved with plain
     Keras, the installed plugins that provide its layers. Imports no plugin.
     """
-    from layer_registry._saving import _requirements
+    from layer_registry._models._saving import _requirements
 
     lines, error = _requirements(str(model))
     for line in lines:

@@ -101,7 +101,7 @@ def _print_report(
     from rich.table import Table
     from rich.text import Text
 
-    from layer_registry._cli import plain
+    from layer_registry._cli._output import plain
 
     rows: dict[str, dict[str, CheckResult]] = {}
     for result in results:

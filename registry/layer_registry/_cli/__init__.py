@@ -1,0 +1,107 @@
+"""The ``layer-registry`` command line: ``main(argv) -> int``, errors as one line, exit 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+import layer_registry
+from layer_registry import _settings
+from layer_registry._errors import RegistryError
+
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
+    # TensorFlow's C++ start-up chatter drowns the one line a user asked for.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        result = cli.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="layer-registry",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except RegistryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    except OSError as exc:
+        if exc.filename is None or _settings.flag(_settings.DEBUG):
+            raise
+        # A file the system refused (full disk, no permission) is not a bug of ours.
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:
+        if _settings.flag(_settings.DEBUG):
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {message} "
+            "(set LAYER_REGISTRY_DEBUG=1 to see the traceback)",
+            err=True,
+        )
+        return EXIT_ERROR
+    return result if isinstance(result, int) else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(layer_registry.__version__, prog_name="layer-registry")
+def cli() -> None:
+    """Find, inspect and use the custom Keras layers installed as plugins.
+
+    Layers are named NAMESPACE>ClassName (examples>CustomLinear); a class name alone works
+    when one plugin has it. Quote full names in a shell, where > redirects:
+    layer-registry show 'examples>CustomLinear'.
+
+    \b
+    Environment:
+      LAYER_REGISTRY_DISABLE=ns1,ns2  block these plugins
+      LAYER_REGISTRY_ONLY=ns1,ns2     load only these plugins
+      LAYER_REGISTRY_STRICT=1         fail on the first plugin that fails to load
+      LAYER_REGISTRY_CACHE=off        do not use the metadata cache
+      LAYER_REGISTRY_CACHE_DIR=path   where the metadata cache lives
+      LAYER_REGISTRY_DEBUG=1          show the traceback of an unexpected error
+    """
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+# Each family of commands lives in its own module.
+from layer_registry._cli._check import check_command  # noqa: E402
+from layer_registry._cli._docs import docs_group  # noqa: E402
+from layer_registry._cli._layers import list_command  # noqa: E402
+from layer_registry._cli._layers import search_command  # noqa: E402
+from layer_registry._cli._layers import show_command  # noqa: E402
+from layer_registry._cli._models import build_command  # noqa: E402
+from layer_registry._cli._models import requirements_command  # noqa: E402
+from layer_registry._cli._plugins import doctor_command  # noqa: E402
+from layer_registry._cli._plugins import new_command  # noqa: E402
+from layer_registry._cli._plugins import plugins_command  # noqa: E402
+
+for _command in (
+    list_command,
+    search_command,
+    show_command,
+    plugins_command,
+    doctor_command,
+    new_command,
+    build_command,
+    requirements_command,
+    docs_group,
+    check_command,
+):
+    cli.add_command(_command)

@@ -1,0 +1,100 @@
+"""``list``, ``search`` and ``show``: the layers, from the metadata cache when it is warm."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import click
+
+import layer_registry
+from layer_registry._cli._output import console
+from layer_registry._cli._output import echo_json
+from layer_registry._cli._output import plain
+from layer_registry._cli._output import warn_failed_plugins
+
+
+@click.command("list")
+@click.argument("pattern", required=False)
+@click.option("--plugin", "plugin", metavar="NS", help="Only the layers of this plugin namespace.")
+@click.option("--tag", metavar="TAG", help="Only the layers with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
+def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_json: bool) -> int:
+    """List the registered layers, optionally matching a glob PATTERN ('*Linear')."""
+    infos = [
+        layer_registry.info(name) for name in layer_registry.names(pattern, plugin=plugin, tag=tag)
+    ]
+    if as_json:
+        echo_json([dataclasses.asdict(info) for info in infos])
+        return 0
+    print_layers(infos)
+    if not infos:
+        click.echo("no layers match", err=True)
+    warn_failed_plugins()
+    return 0
+
+
+def print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
+    from rich.table import Table
+
+    table = Table("name", "plugin", "summary", box=None, pad_edge=False)
+    for info in infos:
+        table.add_row(plain(info.name), plain(info.namespace), plain(info.summary))
+    if infos:
+        console().print(table)
+
+
+@click.command("search")
+@click.argument("words", nargs=-1, required=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many results.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of layer records.")
+def search_command(words: tuple[str, ...], limit: int, as_json: bool) -> int:
+    """Search names, tags, summaries and docstrings for every one of WORDS, best match first."""
+    text = " ".join(words)
+    infos = layer_registry.search(text, limit=limit)
+    if as_json:
+        echo_json([dataclasses.asdict(info) for info in infos])
+        return 0
+    print_layers(infos)
+    if not infos:
+        click.echo(f"no layer matches {text!r}", err=True)
+    return 0
+
+
+@click.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the layer's record as JSON.")
+def show_command(name: str, as_json: bool) -> int:
+    """Show everything known about the layer NAME, with its constructor signature."""
+    info = layer_registry.info(name)
+    if as_json:
+        echo_json(dataclasses.asdict(info))
+        return 0
+    rows = {
+        "name": info.name,
+        "summary": info.summary,
+        "signature": f"{info.class_name}{info.signature}",
+        "plugin": info.namespace,
+        "distribution": f"{info.distribution} {info.version}",
+        "import path": info.import_path,
+        "tags": ", ".join(info.tags) or "-",
+        "aliases": ", ".join(info.aliases) or "-",
+        "example": f"layer_registry.create({info.name!r}"
+        + "".join(f", {key}={value!r}" for key, value in info.example.items())
+        + ")",
+        "input shape": repr(info.input_shape),
+        "input dtype": repr(info.input_dtype),
+    }
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        click.echo(f"{key:<{width}}  {value}")
+    if info.doc:
+        click.echo()
+        click.echo(info.doc)
+    return 0
