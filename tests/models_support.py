@@ -6,6 +6,7 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -37,6 +38,16 @@ def guide_block(page: str, title: str) -> str:
     matches = [block.code for block in guide_blocks(page) if block.title == title]
     assert len(matches) == 1, f"{page} should have one block titled {title!r}"
     return matches[0]
+
+
+def sequential(*layers: Any) -> dict[str, Any]:
+    """The ``config.json`` of a Sequential model holding ``layers`` (serialized objects)."""
+    return {
+        "module": "keras",
+        "class_name": "Sequential",
+        "registered_name": None,
+        "config": {"name": "s", "layers": list(layers)},
+    }
 
 
 def free_ports(count: int) -> list[int]:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from layer_registry._models import _archive
+from models_support import sequential
 from processes import run_python
 
 WATCHED = ["keras", "tensorflow", "layer_registry_examples", "layer_registry_periodic", "canary"]
@@ -53,15 +54,6 @@ PROBE = textwrap.dedent(
     print(json.dumps(report))
     """
 )
-
-
-def sequential(*layers: Any) -> dict[str, Any]:
-    return {
-        "module": "keras",
-        "class_name": "Sequential",
-        "registered_name": None,
-        "config": {"name": "s", "layers": list(layers)},
-    }
 
 
 def dense(**config: Any) -> dict[str, Any]:

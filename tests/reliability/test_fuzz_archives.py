@@ -27,6 +27,7 @@ from layer_registry import ModelFileError
 from layer_registry import RegistryError
 from layer_registry import UnsafeModelError
 from layer_registry._models import _archive
+from models_support import sequential
 
 
 def write(folder: Path, config: Any, metadata: Any = None, members: dict | None = None) -> Path:
@@ -39,15 +40,6 @@ def write(folder: Path, config: Any, metadata: Any = None, members: dict | None 
         for name, data in (members or {}).items():
             archive.writestr(name, data)
     return path
-
-
-def sequential(*layers: Any) -> dict[str, Any]:
-    return {
-        "module": "keras",
-        "class_name": "Sequential",
-        "registered_name": None,
-        "config": {"name": "s", "layers": list(layers)},
-    }
 
 
 # -- provenance fields -----------------------------------------------------------------------
