@@ -49,7 +49,10 @@ class Child:
         """``argv`` follows the interpreter: ``["-m", MODULE]`` or ``["-c", CODE]``."""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by kill())
         self._process = subprocess.Popen(
-            [sys.executable, *argv],
+            # -P: the current folder is not put first on sys.path. A command run inside a
+            # plugin's project folder must import the installed plugin, as this process does,
+            # not the sources lying there.
+            [sys.executable, "-P", *argv],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -68,6 +68,11 @@ class Holdings:
         for folder in folders:  # deepest first
             if path.startswith(folder + os.sep):
                 return Claim(self.name, len(folder))
+        # Where Python really imported the plugin's packages from: a project folder run from
+        # (pytest in a plugin's checkout) shadows the installed copy, and is the plugin's code.
+        for folder in _imported_folders(self.dist):
+            if path.startswith(folder + os.sep):
+                return Claim(self.name, len(folder))
         return None
 
     @cached_property
@@ -146,6 +151,16 @@ def _editable_folders(dist: importlib.metadata.Distribution) -> list[str]:
         from urllib.parse import urlparse
 
         folders = [unquote(urlparse(data["url"]).path)]
+    return folders
+
+
+def _imported_folders(dist: importlib.metadata.Distribution) -> list[str]:
+    """The folders of the imported top-level packages that ``dist``'s entry points name."""
+    folders = []
+    for entry_point in dist.entry_points:
+        module = sys.modules.get(entry_point.value.split(":")[0].split(".")[0])
+        for folder in getattr(module, "__path__", None) or ():
+            folders.append(_normal(folder))
     return folders
 
 
