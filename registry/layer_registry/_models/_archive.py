@@ -22,11 +22,6 @@ from dataclasses import field
 from typing import Any
 from typing import BinaryIO
 
-from packaging.utils import InvalidName
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion
-from packaging.version import Version
-
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import UnsafeModelError
 from layer_registry._errors import shown
@@ -370,6 +365,12 @@ def _distribution(name: Any, version: Any) -> tuple[str, str] | None:
     """``(name, version)`` when both are valid (PEP 508 name, PEP 440 version), else None."""
     if not isinstance(name, str) or not isinstance(version, str):
         return None
+    # Imported here: only a file with provenance pays for it, never a listing.
+    from packaging.utils import InvalidName
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
     try:
         canonicalize_name(name, validate=True)
         Version(version)

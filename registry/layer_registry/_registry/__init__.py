@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 
 from layer_registry import _settings
@@ -23,13 +24,14 @@ from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._records import split_name
 from layer_registry._registry import _cache
-from layer_registry._registry import _catalog
 from layer_registry._registry._discovery import NAMESPACE_PATTERN
 from layer_registry._registry._discovery import Plugin
 from layer_registry._registry._discovery import canonical_distribution
 from layer_registry._registry._discovery import discover
 from layer_registry._registry._index import Index
-from layer_registry._registry._loading import Loader
+
+if TYPE_CHECKING:
+    from layer_registry._registry import _loading
 
 __all__ = ["NAMESPACE_PATTERN", "Registry", "canonical_distribution", "default_registry"]
 
@@ -62,7 +64,7 @@ class Registry:
         self._lock = threading.RLock()
         self._plugins: list[Plugin] | None = None
         self._index = Index()
-        self._loader: Loader | None = None
+        self._loader: _loading.Loader | None = None
         self.resolved: dict[str, type] = {}
         """Names ``get`` has resolved to classes: its fast path (read-only for callers)."""
         self._catalog_ready = False
@@ -121,6 +123,8 @@ class Registry:
             key = self.cache_key()
             records = None
             if "keras" not in sys.modules and not self._strict:
+                from layer_registry._registry import _catalog
+
                 try:
                     records = _catalog.build(self._filter_environment())
                 except _catalog.ChildFailed:
@@ -209,6 +213,9 @@ class Registry:
             return 0
         with self._lock:
             if self._loader is None:
+                # Imported on the first load: listing from the cache needs none of it.
+                from layer_registry._registry._loading import Loader
+
                 self._loader = Loader(self._discover(), self._index, strict=self._strict)
             count = 0
             for plugin in pending:
