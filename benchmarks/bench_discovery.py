@@ -43,8 +43,8 @@ print(json.dumps([ours, hand]))
 
 
 def write_plugins(root: Path, count: int) -> None:
-    from distributions import plugin_source
-    from distributions import write_plugin
+    from support.distributions import plugin_source
+    from support.distributions import write_plugin
 
     source = plugin_source("Synthetic")
     for i in range(count):

@@ -40,7 +40,7 @@ print(json.dumps(time.perf_counter() - start))
 
 
 def plugin_module(index: int) -> str:
-    from distributions import layer_source
+    from support.distributions import layer_source
 
     classes = [f"Layer{k}" for k in range(CLASSES_PER_PLUGIN)]
     body = "".join(layer_source(cls) for cls in classes)
@@ -50,7 +50,7 @@ def plugin_module(index: int) -> str:
 
 
 def main() -> None:
-    from distributions import write_plugin
+    from support.distributions import write_plugin
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -201,8 +201,8 @@ def measure(
 
 def main() -> None:
     # tests/ is on sys.path once measure is imported: the tests' throw-away plugin writer.
-    from distributions import plugin_source
-    from distributions import write_plugin
+    from support.distributions import plugin_source
+    from support.distributions import write_plugin
 
     base_env = {
         **os.environ,

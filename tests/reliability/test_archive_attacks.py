@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from layer_registry._models import _archive
-from models_support import sequential
-from processes import run_python
+from support.models import sequential
+from support.processes import run_python
 
 WATCHED = ["keras", "tensorflow", "layer_registry_examples", "layer_registry_periodic", "canary"]
 """Top-level modules a refused file must not have imported."""

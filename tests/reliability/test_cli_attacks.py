@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from distributions import layer_source
-from distributions import plugin_source
-from distributions import write_plugin
-from processes import run_cli
+from support.distributions import layer_source
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
 
 MARKUP = "[/x]"
 SUMMARY = "Maps [batch, units] to [/x] outputs."

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
-from processes import run_cli
-from processes import run_python
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
+from support.processes import run_python
 
 HOOK = "import layer_registry\n@layer_registry.hookimpl\ndef register_layers(register):\n"
 NO_CONFIG = (

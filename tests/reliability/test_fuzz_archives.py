@@ -27,7 +27,7 @@ from layer_registry import ModelFileError
 from layer_registry import RegistryError
 from layer_registry import UnsafeModelError
 from layer_registry._models import _archive
-from models_support import sequential
+from support.models import sequential
 
 
 def write(folder: Path, config: Any, metadata: Any = None, members: dict | None = None) -> Path:

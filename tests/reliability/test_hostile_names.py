@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 import layer_registry
 from layer_registry import LayerConfigError
 from layer_registry import LayerNotFoundError
-from processes import run_cli
-from processes import run_python
+from support.processes import run_cli
+from support.processes import run_python
 
 HOSTILE = [
     "",

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 import layer_registry
 from layer_registry._models._archive import METADATA_MEMBER
 from layer_registry._models._archive import PROVENANCE_KEY
-from processes import run_cli
+from support.processes import run_cli
 
 INJECTIONS = {
     "index-url": {"distribution": "--index-url http://127.0.0.1:47123/simple\nlayer-registry-examples"},

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry import PluginError
 from layer_registry import Registry
-from processes import run_cli
-from processes import run_python
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
+from support.processes import run_python
 
 CRASHERS = {
     # A segfault in native code at import, and a process exit that no except clause sees.

@@ -17,11 +17,11 @@ import keras
 import pytest
 
 import layer_registry
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry import SpecError
-from processes import run_cli
-from processes import run_python
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
+from support.processes import run_python
 
 HEAD = "input_shape: [4]\nlayers:\n"
 

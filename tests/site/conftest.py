@@ -15,20 +15,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from builds import MKDOCS
-from builds import ROOT
-from builds import SLOW_PREAMBLE
-from builds import Build
-from builds import environment
-from builds import once
-from builds import run
-from builds import shared_folder
-from builds import write_acme
-from builds import write_broken
 
-from distributions import plugin_source
-from distributions import write_plugin
-from processes import CLI
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import CLI
+from support.site_builds import MKDOCS
+from support.site_builds import ROOT
+from support.site_builds import SLOW_PREAMBLE
+from support.site_builds import Build
+from support.site_builds import environment
+from support.site_builds import once
+from support.site_builds import run
+from support.site_builds import shared_folder
+from support.site_builds import write_acme
+from support.site_builds import write_broken
 
 
 @pytest.fixture(scope="session")

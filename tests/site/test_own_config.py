@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from builds import MKDOCS
-from builds import Build
-from builds import environment
-from builds import once
-from builds import run
-from builds import shared_folder
 
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry._cli import main
 from layer_registry._mkdocs.config import LayerRegistryConfig
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.site_builds import MKDOCS
+from support.site_builds import Build
+from support.site_builds import environment
+from support.site_builds import once
+from support.site_builds import run
+from support.site_builds import shared_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS_WARNING = re.compile(r"^(WARNING|ERROR)\s+-", re.MULTILINE)

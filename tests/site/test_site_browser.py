@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builds import Build
+
+from support.site_builds import Build
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
-from builds import Build
+from support.site_builds import Build
 
 MKDOCS_WARNING = re.compile(r"^(WARNING|ERROR)\s+-", re.MULTILINE)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from builds import Build
+from support.site_builds import Build
 
 
 def text_of(page: str) -> str:

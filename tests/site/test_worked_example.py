@@ -21,8 +21,9 @@ from types import ModuleType
 from urllib.parse import urljoin
 
 import pytest
-from builds import ROOT
-from builds import Build
+
+from support.site_builds import ROOT
+from support.site_builds import Build
 
 PAGE = "guides/periodic-extrapolation/"
 MODELS = ("Dense (tanh)", "Time2Vec", "Snake")

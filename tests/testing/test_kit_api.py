@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-import broken_layers
 import keras
 import pytest
 from keras import ops
@@ -17,6 +16,7 @@ from layer_registry.testing import CheckResult
 from layer_registry.testing import _runner
 from layer_registry.testing import check_layer
 from layer_registry.testing import run_checks
+from support import broken_layers
 
 
 def _by_check(results: list[CheckResult]) -> dict[str, tuple[str, str]]:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 
-import broken_layers
 import keras
-from kit_support import BROKEN_LAYERS
-from kit_support import KERAS_LAYERS
-from kit_support import TUTORIAL_PLUGIN
-from kit_support import run_check_cli
 
-from distributions import write_plugin
 from layer_registry.testing import CHECKS
 from layer_registry.testing import check_layer
 from layer_registry.testing import run_checks
 from layer_registry.testing._catalogue import GATEKEEPERS
+from support import broken_layers
+from support.distributions import write_plugin
+from support.kit import BROKEN_LAYERS
+from support.kit import KERAS_LAYERS
+from support.kit import TUTORIAL_PLUGIN
+from support.kit import run_check_cli
 
 
 def _unexpected(results, expected) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry._cli._check import _print_report
 from layer_registry.testing import CheckResult
-from processes import run_cli
-from processes import run_python
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
+from support.processes import run_python
 
 
 def test_the_kit_and_the_command_need_neither_pytest_nor_keras_to_import():

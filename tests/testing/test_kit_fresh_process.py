@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from unruly_layers import Chatty
-from unruly_layers import ExitsUnderJax
-from unruly_layers import HangsUnderJax
-
 from layer_registry.testing import run_checks
 from layer_registry.testing._runner import Runner
 from layer_registry.testing._subject import subjects_for
+from support.unruly_layers import Chatty
+from support.unruly_layers import ExitsUnderJax
+from support.unruly_layers import HangsUnderJax
 
 
 def test_a_process_that_dies_fails_its_check_and_the_rest_run_in_a_new_one():

@@ -7,13 +7,12 @@ import subprocess
 import sys
 import textwrap
 
-from kit_support import HERE
-
-from processes import environment
-from processes import run_python
+from support.kit import TESTS
+from support.processes import environment
+from support.processes import run_python
 
 INNER_TESTS = """
-import broken_layers
+from support import broken_layers
 from layer_registry.testing import parametrize_with_checks
 
 
@@ -73,7 +72,7 @@ def test_one_test_per_layer_and_check_with_outcomes_and_k_selection(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=environment([HERE], None),
+        env=environment([TESTS], None),
     )
     out = finished.stdout
     assert finished.returncode == 1, out + finished.stderr

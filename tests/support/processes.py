@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
+"""``tests/``: on ``PYTHONPATH`` of every subprocess, so it can import ``support``."""
 CLI = str(Path(sys.executable).with_name("layer-registry"))
 """The console script installed beside the running interpreter."""
 

@@ -18,17 +18,17 @@ import numpy as np
 import pytest
 
 import layer_registry
-from distributions import layer_source
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry._models import _archive
 from layer_registry._models._archive import CONFIG_MEMBER
 from layer_registry._models._archive import METADATA_MEMBER
 from layer_registry._models._archive import PROVENANCE_MEMBER
 from layer_registry._models._archive import scan as _scan
-from models_support import GUIDES
-from models_support import guide_block
-from processes import run_python
+from support.distributions import layer_source
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.models import GUIDES
+from support.models import guide_block
+from support.processes import run_python
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from pathlib import Path
 import keras
 import pytest
 
-from distributions import write_plugin
 from layer_registry import Registry
-from processes import run_python
+from support.distributions import write_plugin
+from support.processes import run_python
 
 # The tutorial's three layers exactly as it writes them: tf.keras, tf.matmul, the two-argument
 # super(), and no get_config (Keras 3 builds one from the constructor's arguments).

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry import PluginInfo
-from processes import run_cli
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
 
 EXAMPLES = ["examples>CustomInitLayer", "examples>CustomLinear", "examples>CustomNonLinear"]
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
+"""``tests/``: on ``PYTHONPATH`` of every subprocess, so it can import ``support``."""
 ROOT = TESTS.parent
 GUIDES = ROOT / "site" / "docs" / "guides"
 

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import broken_layers
 import keras
 
-from processes import environment
+from support import broken_layers
+from support.processes import environment
 
-HERE = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 KERAS_LAYERS = [
     {"layer": keras.layers.Dense, "example": {"units": 3}, "input_shape": (4, 5)},

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from processes import quiet
+from support.processes import quiet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "site" / "docs" / "guides" / "writing-plugins.md"
 # A namespace and class name the repository uses nowhere else.
 NAME, NAMESPACE, CLASS = "lumen-layers", "lumen", "Brightness"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
+from support.distributions import plugin_source
+from support.distributions import write_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from processes import run_python
+from support.processes import run_python
 
 
 def test_importing_the_package_imports_no_tensorflow_keras_or_plugin():

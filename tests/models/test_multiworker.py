@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 import layer_registry
-from models_support import GUIDES
-from models_support import TESTS
-from models_support import free_ports
-from models_support import guide_block
-from models_support import guide_blocks
-from processes import quiet
+from support.models import GUIDES
+from support.models import TESTS
+from support.models import free_ports
+from support.models import guide_block
+from support.models import guide_blocks
+from support.processes import quiet
 
 TIMEOUT = 150
 

@@ -3,7 +3,7 @@
 Each is an affine map `y = x @ W + b` over inputs of shape `(8, 3)` (the example `{"units": 4}`)
 plus exactly one bug; ``EXPECTED`` says which check must catch it. They are registered with
 Keras (package ``calibration``) so that everything but their bug passes, and they live in this
-importable module so that a fresh process can load them as ``broken_layers:ClassName``.
+importable module so that a fresh process can load them as ``support.broken_layers:ClassName``.
 """
 
 import keras

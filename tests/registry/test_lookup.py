@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry import AmbiguousNameError
 from layer_registry import LayerConfigError
 from layer_registry import LayerNotFoundError
 from layer_registry import Registry
 from layer_registry import RegistryError
+from support.distributions import plugin_source
+from support.distributions import write_plugin
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import yaml
 
 import layer_registry
 from layer_registry._cli import main
-from models_support import GUIDES
-from models_support import guide_blocks
-from processes import run_python
+from support.models import GUIDES
+from support.models import guide_blocks
+from support.processes import run_python
 
 SPECS = GUIDES / "specs"
 

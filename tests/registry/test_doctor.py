@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
-from processes import run_cli
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import run_cli
 
 
 @pytest.fixture(scope="module")

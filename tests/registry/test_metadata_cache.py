@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from distributions import plugin_source
-from distributions import write_plugin
-from processes import CLI
-from processes import environment
-from processes import run_python
+from support.distributions import plugin_source
+from support.distributions import write_plugin
+from support.processes import CLI
+from support.processes import environment
+from support.processes import run_python
 
 # Prints the names, and whether this process imported TensorFlow (never, to list them).
 NAMES = (

@@ -9,10 +9,10 @@ import keras
 import pytest
 
 import layer_registry
-from distributions import plugin_source
-from distributions import write_plugin
 from layer_registry import PluginError
 from layer_registry import Registry
+from support.distributions import plugin_source
+from support.distributions import write_plugin
 
 
 def good_plugin(site_dir, unique, cls="GoodLayer", **kwargs):
