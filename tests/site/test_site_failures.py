@@ -30,7 +30,7 @@ def test_a_hanging_example_is_stopped_and_the_next_one_still_runs(failing_build:
     assert "timed out after 6 s" in hangs
     works = text_of(failing_build.page("layers/slow/Works"))
     assert "output shape: (2, 2)" in works
-    assert "2 worker process(es) started" in failing_build.stderr
+    assert "2 worker processes started" in failing_build.stderr
 
 
 def test_a_plugin_that_fails_to_import_has_a_page_with_its_error(failing_build: Build):

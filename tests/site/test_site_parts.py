@@ -191,17 +191,18 @@ def test_the_cli_reference_keeps_the_environment_table_as_written():
 
 
 def test_progress_counts_an_adopted_layer_under_the_plugin_that_registered_it(caplog):
+    from layer_registry._mkdocs.config import LayerRegistryConfig
+    from layer_registry._mkdocs.example_runs import ExampleRuns
     from layer_registry._mkdocs.examples import ExampleJob
-    from layer_registry._mkdocs.plugin import LayerRegistryPlugin
 
-    plugin = LayerRegistryPlugin()
     # An adopted class keeps the name its library gave it: the prefix is not the namespace.
-    plugin._layers = [
+    layers = [
         info(name="Custom>TCN", namespace="tcn", class_name="TCN"),
         info(name="tcn>Extra", namespace="tcn", class_name="Extra"),
     ]
-    plugin._results = {"tcn>Extra": ExampleResult("tcn>Extra", "k1")}
-    on_result = plugin._progress()
+    runs = ExampleRuns(layers, LayerRegistryConfig(), print)
+    runs.results = {"tcn>Extra": ExampleResult("tcn>Extra", "k1")}
+    on_result = runs.progress()
     with caplog.at_level("INFO", logger="mkdocs.plugins.layer_registry"):
         on_result(ExampleJob("Custom>TCN", "k2", "pass"), ExampleResult("Custom>TCN", "k2"))
     assert "examples of plugin 'tcn' done (0 failed;" in caplog.text

@@ -41,6 +41,11 @@ API_OPTIONS = {
 not depend on the site's global mkdocstrings configuration."""
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 example``, ``3 examples``; ``plural`` when adding an "s" is wrong."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def cell(text: str) -> str:
     """Markdown made safe for one cell of a table: one line, no bare column separators."""
     return text.replace("|", "\\|").replace("\n", " ").strip()
@@ -84,8 +89,8 @@ def catalog_page(
     lines = [
         f"# {title}",
         "",
-        f"{len(layers)} layer{'s' * (len(layers) != 1)} from {len(namespaces)} "
-        f"plugin{'s' * (len(namespaces) != 1)}. Every layer is created by its name: "
+        f"{count(len(layers), 'layer')} from {count(len(namespaces), 'plugin')}. "
+        "Every layer is created by its name: "
         '`layer_registry.create("namespace>ClassName", ...)`.',
         "",
         _filter_html(namespaces, tags) if layers else "",
@@ -100,8 +105,10 @@ def catalog_page(
                 f"| {cell(info.summary)} | {' '.join(code_span(tag) for tag in info.tags)} |"
             )
     else:
-        lines.append("No layers are installed. Install a plugin, for example "
-                     "`pip install layer-registry-examples`.")
+        lines.append(
+            "No layers are installed. Install a plugin, for example "
+            "`pip install layer-registry-examples`."
+        )
     if failed:
         lines += ["", "## Plugins that failed to load", ""]
         for plugin in failed:
@@ -156,10 +163,9 @@ def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
             "",
         ]
     if plugin.refused:
-        count = len(plugin.refused)
+        refused = count(len(plugin.refused), "registration")
         lines += [
-            f'!!! warning "{count} registration{"s" * (count != 1)} refused: the plugin '
-            'loaded in part"',
+            f'!!! warning "{refused} refused: the plugin loaded in part"',
             "",
             "    The registry skipped these classes; the plugin's other layers are here.",
             "",
@@ -219,8 +225,12 @@ def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) ->
             "installed plugin has a layer of that name.",
             "",
         ]
-    spec = "layers:\n" + f"  - layer: {info.name}\n" + "".join(
-        f"    {key}: {json.dumps(value, default=str)}\n" for key, value in info.example.items()
+    spec = (
+        "layers:\n"
+        + f"  - layer: {info.name}\n"
+        + "".join(
+            f"    {key}: {json.dumps(value, default=str)}\n" for key, value in info.example.items()
+        )
     )
     lines += [
         "In a model spec (`layer_registry.build_model`):",
@@ -325,8 +335,10 @@ def _shape(shape: Any) -> str:
         return "?"
     if shape and isinstance(shape[0], (list, tuple)):
         return ", ".join(_shape(s) for s in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
 
 

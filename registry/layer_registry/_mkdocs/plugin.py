@@ -36,6 +36,8 @@ from layer_registry._errors import RegistryError
 from layer_registry._mkdocs import examples
 from layer_registry._mkdocs import pages
 from layer_registry._mkdocs.config import LayerRegistryConfig
+from layer_registry._mkdocs.example_runs import ExampleRuns
+from layer_registry._mkdocs.pages import count
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._registry import Registry
@@ -46,17 +48,6 @@ ASSETS = ("catalog.js", "catalog.css")
 MARKDOWN_EXTENSIONS = ("admonition", "attr_list", "pymdownx.superfences", "pymdownx.highlight")
 """What the generated pages are written in: ``!!! failure`` boxes, ``{ loading=lazy }`` images,
 fenced blocks titled ``title="Output"`` and nested in boxes. Added when a site lacks them."""
-DOCS_PLUGINS_VARIABLE = "LAYER_REGISTRY_DOCS_PLUGINS"
-"""Namespaces to document when the ``plugins`` option is empty; set by ``docs --plugin``."""
-
-
-def _env_list(variable: str) -> list[str]:
-    return [part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()]
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 example``, ``3 examples``."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _add_markdown_extensions(config: MkDocsConfig) -> None:
@@ -90,14 +81,9 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         self._layers: list[LayerInfo] = []
         self._plugins: list[PluginInfo] = []
         self._pages: dict[str, LayerInfo] = {}
-        self._results: dict[str, examples.ExampleResult] = {}
+        self._examples: ExampleRuns | None = None
         self._plots: dict[str, File] = {}
         self._conformance: dict[str, list[dict[str, Any]]] = {}
-        self._runner: examples.ExampleRunner | None = None
-        self._store: examples.ExampleCache | None = None
-        self._jobs: dict[str, examples.ExampleJob] = {}
-        self._plot_paths: dict[str, Path] = {}
-        self._why_not = ""
         self._conformance_note = ""
         self._api: bool = True
         self._problems: list[str] = []
@@ -124,7 +110,8 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         # The registry as every command sees it (same settings, so the same warm metadata
         # cache: no TensorFlow here); the site's own selection is applied on top.
         registry = Registry()
-        wanted = set(self.config.plugins or _env_list(DOCS_PLUGINS_VARIABLE))
+        # `docs --plugin` sets the variable.
+        wanted = set(self.config.plugins or _settings.names(_settings.DOCS_PLUGINS) or ())
         try:
             installed = registry.plugins()
             layers = list(registry)
@@ -149,7 +136,8 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                 )
         self._pages = {self._layer_uri(info): info for info in self._layers}
         self._read_conformance(config)
-        self._plan_examples()
+        self._examples = ExampleRuns(self._layers, self.config, self._problem)
+        self._examples.start()
         self._add_nav(config)
         for asset in ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
@@ -182,10 +170,9 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                 info, unique_class_name=class_names[info.class_name] == 1, api=self._api
             )
             files.append(File.generated(config, uri, content=content))
-            if info.name in self._plot_paths:
-                plot = File.generated(
-                    config, self._plot_uri(info), abs_src_path=str(self._plot_paths[info.name])
-                )
+            plot_path = self._runs().plot_paths.get(info.name)
+            if plot_path is not None:
+                plot = File.generated(config, self._plot_uri(info), abs_src_path=str(plot_path))
                 files.append(plot)
                 self._plots[info.name] = plot
         for asset in ASSETS:
@@ -214,7 +201,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         info = self._pages.get(page.file.src_uri)
         if info is None or pages.RESULTS_MARKER not in markdown:
             return markdown
-        result = self._result(info)
+        result = self._runs().result(info)
         plot = None
         if result is not None and result.plot and info.name in self._plots:
             plot = self._plot_uri(info).rsplit("/", 1)[-1]
@@ -224,7 +211,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             plot=plot,
             conformance=self._conformance.get(info.name, ()),
             conformance_note=self._conformance_note,
-            why_not=self._why_not,
+            why_not=self._runs().why_not,
         )
         return markdown.replace(pages.RESULTS_MARKER, section)
 
@@ -232,12 +219,12 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
         # Every page has been read, so every example has been waited for.
         if self.config.strict and self._problems:
             raise PluginError(
-                f"layer-registry (strict): {len(self._problems)} problem(s):\n  - "
+                f"layer-registry (strict): {count(len(self._problems), 'problem')}:\n  - "
                 + "\n  - ".join(self._problems)
             )
         # A plot that was not drawn (the example failed) must not be copied.
         for name, plot in self._plots.items():
-            result = self._results.get(name)
+            result = self._runs().results.get(name)
             if result is None or not result.plot or not os.path.exists(str(plot.abs_src_path)):
                 files.remove(plot)
         return env
@@ -257,110 +244,21 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
                 server.watch(folder)
         return server
 
-    # -- examples --------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------
 
-    def _plan_examples(self) -> None:
-        """Take cached results; start the worker for the rest (nothing starts if all are)."""
-        self._store = examples.ExampleCache(self._cache_folder())
-        if not self.config.execute:
-            self._why_not = "`execute: false` in the site's configuration"
-            return
-        sources = examples.SourceDigests()
-        jobs = []
-        for info in self._layers:
-            plot = self.config.plot and examples.plottable(info)
-            key = examples.example_key(info, sources(info), [f"plot={plot}"])
-            job = examples.ExampleJob(
-                name=info.name,
-                key=key,
-                code=examples.example_code(info),
-                blocks=tuple(examples.docstring_examples(info.doc)),
-                plot=plot,
-            )
-            if plot:
-                self._plot_paths[info.name] = self._store.plot_path(key)
-            cached = self._store.get(key) if self.config.cache else None
-            if cached is not None:
-                self._results[info.name] = cached
-            else:
-                jobs.append(job)
-        self._jobs = {job.name: job for job in jobs}
-        cached_count = len(self._layers) - len(jobs)
-        if not jobs:
-            log.info(f"examples: {cached_count} cached, 0 run (no example worker started)")
-            return
-        # By namespace, not by the name's prefix: an adopted layer keeps its library's name
-        # (`keras_hub>TransformerEncoder`) but belongs to the plugin that registered it.
-        plugins = sorted({info.namespace for info in self._layers if info.name in self._jobs})
-        log.info(
-            f"examples: {cached_count} cached, running {_count(len(jobs), 'example')} of "
-            f"{_count(len(plugins), 'plugin')} ({', '.join(plugins)}) in one worker process"
-        )
-        self._runner = examples.ExampleRunner(
-            jobs, self._store, timeout=float(self.config.timeout), on_result=self._progress()
-        ).start()
+    def _close(self) -> None:
+        if self._examples is not None:
+            self._examples.close(self._started)
 
-    def _progress(self) -> Any:
-        remaining: dict[str, int] = defaultdict(int)
-        for info in self._layers:
-            remaining[info.namespace] += 1
-        namespaces = {info.name: info.namespace for info in self._layers}
-        for name in self._results:  # cached ones are done already
-            remaining[namespaces[name]] -= 1
-        failures: dict[str, int] = defaultdict(int)
-        started = time.monotonic()
-
-        def on_result(job: examples.ExampleJob, result: examples.ExampleResult) -> None:
-            namespace = namespaces[job.name]
-            remaining[namespace] -= 1
-            failures[namespace] += result.failure is not None
-            log.debug(f"example of {job.name}: {result.seconds:.2f} s")
-            if remaining[namespace] == 0:
-                log.info(
-                    f"examples of plugin {namespace!r} done "
-                    f"({failures[namespace]} failed; {time.monotonic() - started:.1f} s so far)"
-                )
-
-        return on_result
-
-    def _result(self, info: LayerInfo) -> examples.ExampleResult | None:
-        if info.name not in self._results and self._runner and info.name in self._jobs:
-            self._results[info.name] = self._runner.result(info.name)
-        result = self._results.get(info.name)
-        if result is not None and result.failure is not None:
-            self._problem(
-                f"the example of layer {info.name!r} (plugin {info.namespace!r}, distribution "
-                f"{info.distribution} {info.version}) failed: {result.failure}"
-            )
-        return result
+    def _runs(self) -> ExampleRuns:
+        if self._examples is None:
+            raise PluginError("layer-registry: a page was built before the plugin's on_config")
+        return self._examples
 
     def _problem(self, message: str) -> None:
         """A failed example or plugin: shown on its page; fails the build only when strict."""
         self._problems.append(message)
         log.info(f"{message} (shown on its page)")
-
-    def _close(self) -> None:
-        if self._runner is not None:
-            self._runner.close()
-            ran = len(self._runner.jobs)
-            log.info(
-                f"examples: {len(self._layers) - ran} cached, {ran} run "
-                f"({self._runner.workers_started} worker process(es) started in "
-                f"{self._runner.startup_seconds:.1f} s; "
-                f"{time.monotonic() - self._started:.1f} s since the build started)"
-            )
-            self._runner = None
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-    def _cache_folder(self) -> Path | None:
-        if not self.config.cache:
-            return None
-        if self.config.cache_dir:
-            return Path(self.config.cache_dir).expanduser()
-        folder = _settings.cache_dir()
-        return None if folder is None else folder / "examples"
 
     # -- layout ----------------------------------------------------------------------------
 
