@@ -16,6 +16,8 @@ CACHE_DIR = "LAYER_REGISTRY_CACHE_DIR"
 DEBUG = "LAYER_REGISTRY_DEBUG"
 DOCS_PLUGINS = "LAYER_REGISTRY_DOCS_PLUGINS"
 """Namespaces to document when the MkDocs plugin's ``plugins`` option is empty."""
+EXAMPLE_WORKERS = "LAYER_REGISTRY_EXAMPLE_WORKERS"
+"""How many example worker processes a site build may run at once (default: one a core)."""
 
 
 def names(variable: str) -> frozenset[str] | None:
@@ -27,6 +29,12 @@ def names(variable: str) -> frozenset[str] | None:
 def flag(variable: str) -> bool:
     """Whether ``variable`` is set to a true value (``1``, ``true``, ``yes``, ``on``)."""
     return os.environ.get(variable, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def count(variable: str) -> int | None:
+    """The positive whole number in ``variable``; None when it is unset, empty or not one."""
+    text = os.environ.get(variable, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def cache_dir() -> Path | None:

@@ -1,15 +1,20 @@
-"""The parent side of the examples: one worker process runs the jobs, one at a time.
+"""The parent side of the examples: worker processes run the jobs, one plugin's jobs per worker.
 
 The main process (MkDocs) never imports TensorFlow for this: an [`ExampleRunner`][] feeds the
-examples that are not cached to ONE worker process (a [`layer_registry._child.Child`][]
-running ``python -m layer_registry._mkdocs.examples._worker``) as JSON lines, and gives up on
-an example after ``timeout`` seconds by killing the worker and starting a new one for the rest.
+examples that are not cached to worker processes (each a [`layer_registry._child.Child`][]
+running ``python -m layer_registry._mkdocs.examples._worker``) as JSON lines. There are as many
+workers as cores (``LAYER_REGISTRY_EXAMPLE_WORKERS`` says otherwise), never more than plugins
+with work. A worker takes a whole plugin at a time, so a plugin's examples run together in one
+process, in order, as they would in a serial build; each worker starts the framework once. An
+example that runs longer than ``timeout`` seconds, or kills its worker, fails alone: that worker
+is replaced for the rest of its plugin and the other workers go on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -18,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from layer_registry import _settings
 from layer_registry._child import Child
 from layer_registry._child import Ended
 from layer_registry._mkdocs.examples._records import FORMAT
@@ -29,11 +35,28 @@ WORKER = ["-m", "layer_registry._mkdocs.examples._worker"]
 """The worker's command line, after the interpreter."""
 
 
+def default_workers() -> int:
+    """``LAYER_REGISTRY_EXAMPLE_WORKERS``, else the cores this process may run on."""
+    configured = _settings.count(_settings.EXAMPLE_WORKERS)
+    if configured is not None:
+        return configured
+    with contextlib.suppress(AttributeError, OSError):  # affinity: what a container allows
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def namespace_of(name: str) -> str:
+    """The plugin a layer's example is grouped with by default: its name's namespace."""
+    return name.partition(">")[0]
+
+
 class ExampleRunner:
-    """Runs jobs in order in one worker process, on a background thread.
+    """Runs jobs in worker processes, one plugin at a time per worker, on background threads.
 
     [`result`][] blocks until a layer's result is in. A job that takes longer than ``timeout``
-    seconds gets a timeout result; the worker is killed and a new one runs the jobs after it.
+    seconds gets a timeout result; its worker is killed and a new one runs the jobs after it.
+    ``plugin_of`` maps a job's layer name to its plugin (by default the name's namespace: give
+    it for adopted layers, whose names keep their library's); ``workers`` caps the processes.
     """
 
     def __init__(
@@ -44,25 +67,43 @@ class ExampleRunner:
         timeout: float = 60.0,
         startup_timeout: float = 300.0,
         on_result: Callable[[ExampleJob, ExampleResult], None] | None = None,
+        plugin_of: Callable[[str], str] = namespace_of,
+        workers: int | None = None,
     ) -> None:
         self.jobs = list(jobs)
         self.cache = cache
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.on_result = on_result
+        groups: dict[str, list[ExampleJob]] = {}
+        for job in self.jobs:
+            groups.setdefault(plugin_of(job.name), []).append(job)
+        # The biggest plugins first: the last worker to finish waits the least.
+        self.groups = sorted(groups.values(), key=len, reverse=True)
+        self.workers = max(1, min(workers or default_workers(), len(self.groups)))
+        """How many worker processes run at once (at most one per plugin with work)."""
         self.workers_started = 0
+        """Worker processes started, replacements of killed ones included."""
         self.startup_seconds = 0.0
         """Time spent starting workers (mostly importing TensorFlow), all of them together."""
+        # Plot paths are chosen here, on one thread: the cache may make a temporary folder.
+        self._plot_paths = {job.name: str(cache.plot_path(job.key)) for job in self.jobs}
         self._results: dict[str, ExampleResult] = {}
         self._done = {job.name: threading.Event() for job in self.jobs}
         self._stop = threading.Event()
-        self._worker: _Worker | None = None
-        self._thread = threading.Thread(target=self._run, name="layer-registry-examples")
-        self._thread.daemon = True
+        self._lock = threading.Lock()
+        self._todo: queue.SimpleQueue[list[ExampleJob]] = queue.SimpleQueue()
+        for group in self.groups:
+            self._todo.put(group)
+        self._live: set[_Worker] = set()
+        self._threads = [
+            threading.Thread(target=self._lane, name=f"layer-registry-examples-{n}", daemon=True)
+            for n in range(self.workers if self.jobs else 0)
+        ]
 
     def start(self) -> ExampleRunner:
-        if self.jobs:
-            self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def result(self, name: str) -> ExampleResult:
@@ -71,68 +112,121 @@ class ExampleRunner:
 
     def close(self) -> None:
         self._stop.set()
-        worker, self._worker = self._worker, None
-        if worker is not None:
+        with self._lock:
+            live, self._live = list(self._live), set()
+        for worker in live:
             worker.kill()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=10)
 
-    def _run(self) -> None:
+    def _finish(self, job: ExampleJob, result: ExampleResult) -> None:
+        with self._lock:  # one on_result at a time: the caller's counters need no lock
+            if self._done[job.name].is_set():
+                return
+            self._results[job.name] = result
+            self._done[job.name].set()
+            if self.on_result is not None and not self._stop.is_set():
+                self.on_result(job, result)
+
+    def _lane(self) -> None:
+        """One worker's thread: take a plugin's jobs, run them in order, take the next."""
+        lane = _Lane(self)
         try:
-            for job in self.jobs:
-                if self._stop.is_set():
-                    result = ExampleResult(job.name, job.key, error="the build stopped",
-                                           transient=True)
-                else:
-                    result = self._run_one(job)
-                    self.cache.put(result)
-                self._results[job.name] = result
-                self._done[job.name].set()
-                if self.on_result is not None and not self._stop.is_set():
-                    self.on_result(job, result)
+            while True:
+                try:
+                    group = self._todo.get_nowait()
+                except queue.Empty:
+                    return
+                for job in group:
+                    if self._stop.is_set():
+                        result = ExampleResult(
+                            job.name, job.key, error="the build stopped", transient=True
+                        )
+                    else:
+                        result = lane.run(job)
+                        self.cache.put(result)
+                    self._finish(job, result)
         except BaseException as exc:  # never leave a page waiting forever
             for job in self.jobs:
-                if not self._done[job.name].is_set():
-                    self._results[job.name] = ExampleResult(
+                self._finish(
+                    job,
+                    ExampleResult(
                         job.name, job.key, error=f"example runner failed: {exc!r}", transient=True
-                    )
-                    self._done[job.name].set()
+                    ),
+                )
             raise
         finally:
-            if self._worker is not None:
-                self._worker.stop()
-                self._worker = None
+            lane.stop()
 
-    def _run_one(self, job: ExampleJob) -> ExampleResult:
-        if self._worker is None or not self._worker.alive():
-            started = time.monotonic()
-            self._worker = _Worker()
+    def _adopt(self, worker: _Worker) -> None:
+        with self._lock:
             self.workers_started += 1
-            problem = self._worker.wait_ready(self.startup_timeout)
-            self.startup_seconds += time.monotonic() - started
+            if self._stop.is_set():  # started as the build closed: close() did not see it
+                worker.kill()
+            else:
+                self._live.add(worker)
+
+    def _started(self, seconds: float) -> None:
+        with self._lock:
+            self.startup_seconds += seconds
+
+    def _drop(self, worker: _Worker) -> None:
+        with self._lock:
+            self._live.discard(worker)
+
+
+class _Lane:
+    """The worker process of one runner thread, started on demand and replaced when it dies."""
+
+    def __init__(self, runner: ExampleRunner) -> None:
+        self.runner = runner
+        self.worker: _Worker | None = None
+
+    def run(self, job: ExampleJob) -> ExampleResult:
+        runner = self.runner
+        if self.worker is None or not self.worker.alive():
+            started = time.monotonic()
+            self.worker = _Worker()
+            runner._adopt(self.worker)
+            problem = self.worker.wait_ready(runner.startup_timeout)
+            runner._started(time.monotonic() - started)
             if problem is not None:
-                self._worker.kill()
-                self._worker = None
+                self._discard(kill=True)
                 return ExampleResult(job.name, job.key, error=problem, transient=True)
         started = time.monotonic()
-        reply = self._worker.ask(
-            {**asdict(job), "plot_path": str(self.cache.plot_path(job.key))}, self.timeout
+        reply = self.worker.ask(
+            {**asdict(job), "plot_path": runner._plot_paths[job.name]}, runner.timeout
         )
         seconds = time.monotonic() - started
         if isinstance(reply, dict):
             result = ExampleResult.from_json({**reply, "format": FORMAT})
             result.seconds = seconds
             return result
-        worker, self._worker = self._worker, None
-        worker.kill()
+        # Read before the kill, which closes the file the worker's stderr went to.
+        tail = self.worker.stderr_tail()
+        self._discard(kill=True)
         if reply == "timeout":
             error = (
-                f"timed out after {self.timeout:g} s (the example worker was stopped and "
+                f"timed out after {runner.timeout:g} s (the example worker was stopped and "
                 "restarted for the remaining layers)"
             )
         else:
-            error = "the example worker process died" + worker.stderr_tail()
+            error = "the example worker process died" + tail
         return ExampleResult(job.name, job.key, error=error, seconds=seconds, transient=True)
+
+    def _discard(self, *, kill: bool) -> None:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        self.runner._drop(worker)
+        if kill:
+            worker.kill()
+        else:
+            worker.stop()
+
+    def stop(self) -> None:
+        self._discard(kill=False)
 
 
 class _Worker:
