@@ -4,6 +4,7 @@ Importing this package is cheap: it imports neither Keras nor any plugin. Plugin
 the first lookup that needs a layer class, or on [`load`][layer_registry.load].
 """
 
+from layer_registry._adopt import adopt
 from layer_registry._api import create
 from layer_registry._api import get
 from layer_registry._api import info
@@ -48,6 +49,7 @@ __all__ = [
     "SpecError",
     "UnsafeModelError",
     "__version__",
+    "adopt",
     "build_model",
     "create",
     "get",
