@@ -23,7 +23,9 @@ def register_layers(register: RegisterFunction) -> None:
     """Register this plugin's layers by calling ``register(cls, **metadata)`` once per class.
 
     ``register(cls, *, example=None, input_shape=None, input_dtype="float32", aliases=(),
-    tags=())``: ``example`` holds constructor keyword arguments for the layer's runnable example,
-    ``input_shape`` an example input shape including the batch axis (a list of shapes for several
-    inputs), ``aliases`` older class names that still load, ``tags`` words for search.
+    tags=(), expected_failures=None)``: ``example`` holds constructor keyword arguments for the
+    layer's runnable example, ``input_shape`` an example input shape including the batch axis (a
+    list of shapes for several inputs), ``aliases`` older class names that still load, ``tags``
+    words for search, ``expected_failures`` ``{check: reason}`` for conformance checks the layer
+    is known to fail.
     """

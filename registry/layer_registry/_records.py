@@ -44,6 +44,7 @@ class RegisterFunction(Protocol):
         input_dtype: str | Iterable[str] = "float32",
         aliases: Iterable[str] = (),
         tags: Iterable[str] = (),
+        expected_failures: Mapping[str, str] | None = None,
     ) -> None: ...
 
 
@@ -77,6 +78,8 @@ class LayerInfo:
     library: str = ""
     """The distribution defining the class when it is not the plugin's own (an adopted library)."""
     library_version: str = ""
+    expected_failures: Mapping[str, str] = field(default_factory=dict)
+    """``{check: reason}``: conformance checks the plugin declares the layer fails, and why."""
 
     @property
     def plugin_name(self) -> str:

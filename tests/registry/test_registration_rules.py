@@ -433,3 +433,74 @@ def test_registering_in_a_fresh_registry_keeps_names_keras_already_has(
     cls = registry.get(f"{namespace}>Decorated{unique}")
     assert keras.saving.get_registered_name(cls) == f"Custom>Decorated{unique}"
     assert registry.info(f"Decorated{unique}").plugin_name == f"{namespace}>Decorated{unique}"
+
+
+DECLARES = '''
+import keras, layer_registry
+
+
+class Plain(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+
+class Typo(Plain):
+    pass
+
+
+class Silent(Plain):
+    pass
+
+
+@layer_registry.hookimpl
+def register_layers(register):
+    register(Plain, input_shape=(2, 3), expected_failures={"docstring": "documented elsewhere"})
+    register(Typo, expected_failures={"jit_compil": "TensorFlow-only library"})
+    register(Silent, expected_failures={"jit_compile": "  "})
+'''
+
+
+def test_expected_failures_are_checked_when_registered(site_dir: Path, unique: str):
+    namespace = f"declares_{unique}"
+    source = DECLARES
+    write_plugin(site_dir, distribution=f"declares-{unique}", namespace=namespace, source=source)
+    registry = Registry(only={namespace})
+
+    assert registry.names() == [f"{namespace}>Plain"]
+    info = registry.info(f"{namespace}>Plain")
+    assert info.expected_failures == {"docstring": "documented elsewhere"}
+    (record,) = [p for p in registry.plugins() if p.namespace == namespace]
+    refused = dict(record.refused)
+    assert refused[f"declares_{unique}:Typo"].startswith(
+        "was registered with an expected failure of 'jit_compil', which is not a check; "
+        "the checks are: docstring, construct, call"
+    )
+    assert "jit_compile" in refused[f"declares_{unique}:Typo"]
+    assert "without a reason" in refused[f"declares_{unique}:Silent"]
+
+
+INFO_AS_JSON = (
+    "import dataclasses, json, sys, layer_registry\n"
+    "layer_registry.names()  # a listing: cold, it builds the cache; warm, it reads it\n"
+    "info = layer_registry.info('declared>Plain')\n"
+    "print(json.dumps([dataclasses.asdict(info), 'tensorflow' in sys.modules]))"
+)
+
+
+def test_what_registration_declares_reads_the_same_from_a_cold_and_a_warm_cache(
+    tmp_path: Path,
+):
+    plugin = write_plugin(
+        tmp_path / "site", distribution="declared-layers", namespace="declared", source=DECLARES
+    )
+    env = {"LAYER_REGISTRY_CACHE_DIR": str(tmp_path / "cache"), "LAYER_REGISTRY_ONLY": "declared"}
+    cold, warm = (run_python(INFO_AS_JSON, pythonpath=[plugin], env=env) for _ in range(2))
+    assert cold.returncode == 0, cold.stderr
+    assert warm.returncode == 0, warm.stderr
+    (cold_info, _), (warm_info, warm_imported_tensorflow) = (
+        json.loads(cold.stdout.splitlines()[-1]),
+        json.loads(warm.stdout.splitlines()[-1]),
+    )
+    assert warm_imported_tensorflow is False
+    assert cold_info == warm_info
+    assert warm_info["expected_failures"] == {"docstring": "documented elsewhere"}

@@ -76,7 +76,7 @@ def test_the_report_lists_failures_with_reasons_but_not_each_gatekept_skip(capsy
     assert "SKIP  acme>Gadget saving: skipped: JAX is not installed" in out
     assert "skipped: call failed" not in out
     assert out.rstrip().endswith(
-        "2 layers, 3 checks: 2 passed, 1 failed, 2 skipped, 1 expected failures in 3.0 s"
+        "2 layers, 3 checks: 2 passed, 1 failed, 2 skipped, 1 expected failure in 3.0 s"
     )
 
 

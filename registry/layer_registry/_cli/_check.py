@@ -41,7 +41,9 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     """Run the conformance checks on layers: every installed one, or the named layers and plugins.
 
     Each check runs from the layer's registered example. When construct or call fails, the
-    checks after it are skipped. Exit status 1 when a check fails.
+    checks after it are skipped. Exit status 1 when a check fails; a failure the layer
+    declares as expected (register(..., expected_failures=...)) is counted apart, and alone
+    leaves the status 0.
     """
     from rich.console import Console
     from rich.progress import BarColumn
@@ -148,8 +150,8 @@ def _print_report(
     console.print(
         f"[bold {colour}]{layers} layer{'s' if layers != 1 else ''}, {len(checks)} "
         f"check{'s' if len(checks) != 1 else ''}: {counts['pass']} passed, "
-        f"{counts['fail']} failed, {counts['skip']} skipped, {counts['xfail']} expected failures "
-        f"in {elapsed:.1f} s[/]"
+        f"{counts['fail']} failed, {counts['skip']} skipped, {counts['xfail']} expected "
+        f"failure{'s' if counts['xfail'] != 1 else ''} in {elapsed:.1f} s[/]"
     )
 
 

@@ -31,7 +31,7 @@ from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._version import __version__
 
-FORMAT = 3
+FORMAT = 4
 """Bumped whenever the layout of the file or of the records changes."""
 
 
@@ -222,7 +222,10 @@ def _matches(value: Any, hint: Any) -> bool:
             return all(_matches(v, arguments[0]) for v in value)
         return len(value) == len(arguments) and all(map(_matches, value, arguments))
     if origin in (collections.abc.Mapping, dict):
-        return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+        value_hint = arguments[1] if len(arguments) == 2 else Any
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _matches(v, value_hint) for k, v in value.items()
+        )
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, hint)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from layer_registry._errors import PluginError
@@ -46,6 +47,7 @@ class Request:
     input_dtype: str | tuple[str, ...]
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
+    expected_failures: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class Register:
         input_dtype: str | Iterable[str] = "float32",
         aliases: Iterable[str] = (),
         tags: Iterable[str] = (),
+        expected_failures: Mapping[str, str] | None = None,
     ) -> None:
         with self._lock:
             if not self._open:
@@ -105,7 +108,9 @@ class Register:
                 )
             try:
                 self.requests.append(
-                    _request(cls, example, input_shape, input_dtype, aliases, tags)
+                    _request(
+                        cls, example, input_shape, input_dtype, aliases, tags, expected_failures
+                    )
                 )
             except Refusal as refusal:
                 self.refused.append((refusal.target, refusal.why))
@@ -118,6 +123,7 @@ def _request(
     input_dtype: Any,
     aliases: Any,
     tags: Any,
+    expected_failures: Any = None,
 ) -> Request:
     if not inspect.isclass(cls):
         raise Refusal(target(cls), "is not a class; register keras.layers.Layer subclasses")
@@ -145,7 +151,37 @@ def _request(
         input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
         aliases=tuple(aliases),
         tags=tuple(tags),
+        expected_failures=_expected_failures(expected_failures, where),
     )
+
+
+def _expected_failures(declared: Any, where: str) -> dict[str, str]:
+    """``{check: reason}`` naming known conformance checks, each with a reason."""
+    # The catalogue imports no Keras: only the names of the checks are read here.
+    from layer_registry.testing._catalogue import CHECKS
+
+    if declared is None:
+        return {}
+    if not isinstance(declared, Mapping):
+        raise Refusal(
+            where,
+            f"was registered with expected_failures={shown(declared)}; give a dict of "
+            "{check: reason}, e.g. {'jit_compile': 'uses a data-dependent shape'}",
+        )
+    for check, reason in declared.items():
+        if check not in CHECKS:
+            raise Refusal(
+                where,
+                f"was registered with an expected failure of {shown(check)}, which is not a "
+                f"check; the checks are: {', '.join(CHECKS)}",
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise Refusal(
+                where,
+                f"was registered with an expected failure of {check!r} without a reason "
+                f"({shown(reason)}); say why it fails, e.g. 'TensorFlow-only library'",
+            )
+    return {check: declared[check] for check in CHECKS if check in declared}
 
 
 def accept(
@@ -200,6 +236,7 @@ def accept(
         doc=doc,
         library=library.dist.name if library is not None else "",
         library_version=library.dist.version if library is not None else "",
+        expected_failures=request.expected_failures,
     )
     for name in (info.name, *info.alias_names, info.plugin_name):
         other = taken.get(name, custom_objects.get(name, cls))

@@ -374,7 +374,9 @@ def subject_for(
         example=the_example,
         input_shape=shape,
         input_dtype=dtype if isinstance(dtype, str) else tuple(dtype),
-        expected_failures=_expected_failures(cls, label, the_example, expected_failures),
+        expected_failures=_expected_failures(
+            cls, label, the_example, info.expected_failures if info else {}, expected_failures
+        ),
         cls=cls,
     )
 
@@ -423,9 +425,14 @@ def _import_path(cls: type) -> str | None:
 
 
 def _expected_failures(
-    cls: type, label: str, example: Mapping[str, Any], explicit: Mapping[str, str] | None
+    cls: type,
+    label: str,
+    example: Mapping[str, Any],
+    registered: Mapping[str, str],
+    explicit: Mapping[str, str] | None,
 ) -> dict[str, str]:
-    """Known quirks of Keras's own layers, then the class attribute, then ``explicit``."""
+    """Known quirks of Keras's own layers, then the class attribute, then what registration
+    declared, then ``explicit``: the later, the more specific, and it wins."""
     # Here, not at the top: the catalogue imports the checks, which import this module.
     from layer_registry.testing._catalogue import CHECKS
 
@@ -433,6 +440,7 @@ def _expected_failures(
     for source in (
         known_expected_failures(cls, example),
         getattr(cls, EXPECTED_FAILURES_ATTRIBUTE, None) or {},
+        registered,
         explicit or {},
     ):
         for check, reason in dict(source).items():
