@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from support.site_builds import ROOT
 from support.site_builds import Build
 
 CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+"""Screenshots kept after the run (build/ is git-ignored), to look at what the test saw."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -129,4 +132,41 @@ def test_search_open_a_layer_page_see_its_output_and_plot_and_filter_the_catalog
     page.goto(f"{served_site}/layers/?tag=time-series")
     page.wait_for_function("document.querySelector('.lr-count').textContent.length > 0")
     assert page.locator(".lr-count").inner_text().startswith("1 of")
+    assert errors == []
+
+
+def test_a_layer_page_opens_with_a_headed_table_and_a_3d_input_shows_its_captioned_plot(
+    served_site: str, browser: object
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Time2Vec's example input is (4, 16, 1): batch, steps, features.
+    page.goto(f"{served_site}/layers/periodic/Time2Vec/")
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "Time2Vec"
+
+    # The metadata table, the page's first: a header of real words, no blank row above Name.
+    table = page.locator("article table").first
+    headers = [cell.inner_text().strip() for cell in table.locator("thead th").all()]
+    assert headers == ["Field", "Value"]
+    first_row = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert first_row == ["Name", "periodic>Time2Vec"]
+
+    # The response plot, swept at step 0, loads, and its caption says what it shows.
+    figure = page.locator("article figure", has=page.locator('img[src$="Time2Vec.png"]'))
+    plot = figure.locator("img")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=plot.element_handle(), timeout=20_000
+    )
+    assert plot.evaluate("img => img.naturalWidth") > 0
+    caption = figure.locator("figcaption").inner_text()
+    assert caption.startswith("Each output unit at step 0")
+    assert "as input feature 0 at step 0 sweeps from -3 to 3" in caption
+    assert page.get_by_text("No response plot").count() == 0
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot = ARTIFACTS / "layer-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot of the Time2Vec page: {screenshot}")
     assert errors == []

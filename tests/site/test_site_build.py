@@ -84,8 +84,17 @@ def test_the_third_party_layer_page_shows_its_docstring_example_weights_and_plot
     assert (site_build.site / "layers/acme/Gated.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The API reference from mkdocstrings, with the docstring's arguments.
     assert "API reference" in page and "Positive integer, the size of the output." in page
-    # A 3-D example input gets no plot.
-    assert not (site_build.site / "layers/acme/Scale.png").exists()
+    # A 3-D example input, (2, 6, 3), is plotted at step 0, and the caption says so.
+    assert (site_build.site / "layers/acme/Scale.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    scale = site_build.page("layers/acme/Scale")
+    assert 'src="../Scale.png"' in scale
+    assert "<figcaption>Each output unit at step 0" in scale
+
+
+def test_no_generated_table_has_an_empty_header(site_build: Build):
+    for path in ("layers", "layers/acme", "layers/acme/Gated", "layers/periodic/Time2Vec"):
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", site_build.page(path), flags=re.S)
+        assert headers and all(text_of(header).strip() for header in headers), (path, headers)
 
 
 def test_plugin_pages_show_distribution_version_and_home_page(site_build: Build):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
+import markdown
 import pytest
 
 from layer_registry import LayerInfo
+from layer_registry import PluginInfo
 from layer_registry._mkdocs import pages
 from layer_registry._mkdocs.examples import BlockResult
 from layer_registry._mkdocs.examples import ExampleCache
 from layer_registry._mkdocs.examples import ExampleResult
+from layer_registry._mkdocs.examples import caption
 from layer_registry._mkdocs.examples import docstring_examples
 from layer_registry._mkdocs.examples import example_code
 from layer_registry._mkdocs.examples import plottable
+from layer_registry._mkdocs.examples import why_no_plot
 
 
 def info(**fields) -> LayerInfo:
@@ -86,12 +91,81 @@ def test_the_generated_example_is_valid_python_that_creates_the_layer_by_name(la
     assert ("y = layer(x)" in code) == (layer.input_shape is not None)
 
 
-def test_only_a_single_2d_float_input_gets_a_plot():
-    assert plottable(info())
-    assert not plottable(info(input_shape=(4, 5, 6)))
-    assert not plottable(info(input_dtype="int32"))
-    assert not plottable(info(input_shape=((4, 5), (4, 5))))
-    assert not plottable(info(input_shape=None))
+def rendered(page: str) -> str:
+    """The HTML a page's Markdown becomes, with the extensions the plugin makes sure of."""
+    return markdown.markdown(page, extensions=["tables", "attr_list", "md_in_html"])
+
+
+def test_a_single_float_input_of_any_rank_gets_a_plot_and_the_rest_say_why_not():
+    assert plottable(info()) and plottable(info(input_shape=(4, 16, 1)))
+    assert plottable(info(input_shape=(2, 8, 8, 3), input_dtype="bfloat16"))
+    assert why_no_plot(info(input_dtype="int32")) == (
+        "the example input is int32, and the plot sweeps a floating-point input"
+    )
+    assert why_no_plot(info(input_shape=((4, 5), (4, 5)))) == (
+        "the layer takes 2 inputs, and the plot sweeps a single one"
+    )
+    assert why_no_plot(info(input_shape=None)) == (
+        "the layer registers no example input (`input_shape`)"
+    )
+    assert "batch axis only" in (why_no_plot(info(input_shape=(4,))) or "")
+
+
+def test_the_plot_caption_says_where_the_input_is_swept_and_the_output_read():
+    assert caption(info()) == (
+        "Each output unit (the first 16 when there are more) as input feature 0 sweeps from "
+        "-3 to 3; every other input value stays at the example input's first sample."
+    )
+    steps = caption(info(input_shape=(4, 16, 1)))
+    assert steps.startswith("Each output unit at step 0 (the first 16")
+    assert "as input feature 0 at step 0 sweeps from -3 to 3" in steps
+    assert "at position (0, 0)" in caption(info(input_shape=(2, 8, 8, 3)))
+
+
+def test_the_metadata_tables_have_real_column_headers():
+    layer = rendered(pages.layer_page(info(aliases=("OldGated",)), unique_class_name=True))
+    acme = PluginInfo("acme", "acme-layers", "1.0", "loaded")
+    plugin = rendered(pages.plugin_page(acme, [info()]))
+    for html in (layer, plugin):
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", html, flags=re.S)
+        assert headers and all(header.strip() for header in headers), headers
+    first = re.search(r"<table>.*?</table>", layer, flags=re.S)
+    assert first and "<th>Field</th>" in first[0] and "<th>Value</th>" in first[0]
+    assert "<td>Name</td>" in first[0] and "<code>acme&gt;Gated</code>" in first[0]
+
+
+def test_a_plotted_page_shows_the_figure_with_its_caption():
+    result = ExampleResult(
+        "periodic>Time2Vec", "k", blocks=[BlockResult("The generated example", "", "")], plot=True
+    )
+    layer = info(name="periodic>Time2Vec", class_name="Time2Vec", input_shape=(4, 16, 1))
+    html = rendered(pages.results_section(layer, result, plot="Time2Vec.png"))
+    figure = re.search(r"<figure[^>]*>(.*?)</figure>", html, flags=re.S)
+    assert figure, html
+    assert re.search(r'<img[^>]*src="Time2Vec.png"', figure[1])
+    assert re.search(r'<img[^>]*loading="lazy"', figure[1])
+    assert "<figcaption>Each output unit at step 0" in figure[1]
+
+
+@pytest.mark.parametrize(
+    ("layer", "result", "why"),
+    [
+        (info(input_dtype="int32"), ExampleResult("acme>Gated", "k"),
+         "the example input is int32, and the plot sweeps a floating-point input"),
+        (info(input_shape=(4, 16, 1)),
+         ExampleResult("acme>Gated", "k", plot_error="ValueError: the output drops the steps"),
+         "ValueError: the output drops the steps"),
+        (info(), ExampleResult("acme>Gated", "k", blocks=[BlockResult("b", "", "", "Tb", "E")]),
+         "the example did not run to the end"),
+    ],
+    ids=["int-input", "plot-raised", "example-failed"],
+)
+def test_a_page_without_a_plot_says_why_in_one_line(layer, result, why):
+    page = pages.results_section(layer, result, plot=None)
+    assert f"*No response plot: {why}.*" in page
+    assert "<figure" not in page
+    # A site that switched plots off shows neither.
+    assert "No response plot" not in pages.results_section(layer, result, plot=None, plots=False)
 
 
 def test_cached_results_round_trip_and_transient_ones_are_not_kept(tmp_path: Path):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
+from layer_registry._mkdocs import examples
 from layer_registry._mkdocs.examples import ExampleResult
 from layer_registry._mkdocs.examples import create_call
 from layer_registry._records import LayerInfo
@@ -66,6 +67,11 @@ def fenced(text: str, language: str = "", title: str | None = None) -> str:
 
 def indent(text: str, prefix: str = "    ") -> str:
     return "".join(prefix + line if line.strip() else line for line in text.splitlines(True))
+
+
+def fields_table(rows: Iterable[tuple[str, str]]) -> list[str]:
+    """A two-column table of a record's fields, under real headers (never an empty row)."""
+    return ["| Field | Value |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows)]
 
 
 def tag_links(tags: Iterable[str], catalog: str) -> str:
@@ -152,7 +158,7 @@ def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
         ("Entry point", code_span(plugin.entry_point) if plugin.entry_point else "-"),
         ("Status", plugin.status),
     ]
-    lines += ["| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows), ""]
+    lines += [*fields_table(rows), ""]
     if plugin.status == "failed":
         lines += [
             '!!! failure "This plugin failed to load"',
@@ -191,26 +197,21 @@ def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
 def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) -> str:
     """The layer's page, with :data:`RESULTS_MARKER` where the executed results go."""
     module, _, qualname = info.import_path.partition(":")
+    fields = [
+        ("Name", code_span(info.name)),
+        ("Plugin", f"[{info.namespace}](index.md) ({code_span(info.distribution)} {info.version})"),
+        ("Class", code_span(f"{module}.{qualname}")),
+        ("Tags", tag_links(info.tags, "../index.md")),
+    ]
+    if info.aliases:
+        aliases = ", ".join(code_span(f"{info.namespace}>{alias}") for alias in info.aliases)
+        fields.append(("Also loads as", aliases))
     lines = [
         f"# {info.class_name}",
         "",
         info.summary or "*This layer's class has no docstring.*",
         "",
-        "| | |",
-        "|---|---|",
-        f"| Name | {code_span(info.name)} |",
-        f"| Plugin | [{info.namespace}](index.md) ({code_span(info.distribution)} "
-        f"{info.version}) |",
-        f"| Class | {code_span(f'{module}.{qualname}')} |",
-        f"| Tags | {tag_links(info.tags, '../index.md')} |",
-    ]
-    if info.aliases:
-        lines.append(
-            "| Also loads as | "
-            + ", ".join(code_span(f"{info.namespace}>{alias}") for alias in info.aliases)
-            + " |"
-        )
-    lines += [
+        *fields_table(fields),
         "",
         "## Use it by name",
         "",
@@ -263,11 +264,16 @@ def results_section(
     result: ExampleResult | None,
     *,
     plot: str | None,
+    plots: bool = True,
     conformance: Sequence[Mapping[str, Any]] = (),
     conformance_note: str = "",
     why_not: str = "",
 ) -> str:
-    """The executed examples with their output, the plot, the weights, the config and checks."""
+    """The executed examples with their output, the plot, the weights, the config and checks.
+
+    ``plot`` is the plot image's file name beside the page, None when there is none; ``plots``
+    says whether the site draws them at all (when it does, a page without one says why).
+    """
     lines = ["## Example", ""]
     if result is None:
         lines += [f"*The examples were not run{': ' + why_not if why_not else ''}.*", ""]
@@ -288,19 +294,8 @@ def results_section(
             lines += ["### From the docstring", ""]
             for block in docstring:
                 lines += _block(block)
-        if plot:
-            lines += [
-                "## Response",
-                "",
-                "Each output unit of the example layer as input feature 0 sweeps from -3 to 3, "
-                "the other features fixed at the example input's first sample.",
-                "",
-                f"![Response of each output unit of {info.class_name} along input feature 0]"
-                f"({plot}){{ loading=lazy }}",
-                "",
-            ]
-        elif result.plot_error:
-            lines += [f"*No response plot: {cell(result.plot_error)}.*", ""]
+        if plots:
+            lines += _response(info, result, plot)
         lines += ["## Weights", ""]
         if result.weights:
             lines += [
@@ -328,6 +323,25 @@ def results_section(
     elif conformance_note:
         lines += ["## Conformance", "", f"*{conformance_note}*", ""]
     return "\n".join(lines) + "\n"
+
+
+def _response(info: LayerInfo, result: ExampleResult, plot: str | None) -> list[str]:
+    """The response plot with its caption, or one line saying why there is none."""
+    lines = ["## Response", ""]
+    if plot:
+        alt = f"Response of each output unit of {info.class_name} to input feature 0"
+        return [
+            *lines,
+            '<figure class="lr-plot" markdown="span">',
+            f"![{alt}]({plot}){{ loading=lazy }}",
+            f"<figcaption>{html.escape(examples.caption(info))}</figcaption>",
+            "</figure>",
+            "",
+        ]
+    why = examples.why_no_plot(info) or result.plot_error
+    if why is None and (result.error or not result.blocks or result.blocks[0].error):
+        why = "the example did not run to the end"
+    return [*lines, f"*No response plot: {cell(why or 'the example drew none')}.*", ""]
 
 
 def _shape(shape: Any) -> str:

@@ -45,9 +45,16 @@ from layer_registry._registry import Registry
 log = get_plugin_logger("layer_registry")
 
 ASSETS = ("catalog.js", "catalog.css")
-MARKDOWN_EXTENSIONS = ("admonition", "attr_list", "pymdownx.superfences", "pymdownx.highlight")
+MARKDOWN_EXTENSIONS = (
+    "admonition",
+    "attr_list",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "md_in_html",
+)
 """What the generated pages are written in: ``!!! failure`` boxes, ``{ loading=lazy }`` images,
-fenced blocks titled ``title="Output"`` and nested in boxes. Added when a site lacks them."""
+fenced blocks titled ``title="Output"`` and nested in boxes, the plot's ``<figure markdown>``
+with its caption. Added when a site lacks them."""
 
 
 def _add_markdown_extensions(config: MkDocsConfig) -> None:
@@ -209,6 +216,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             info,
             result,
             plot=plot,
+            plots=self.config.plot,
             conformance=self._conformance.get(info.name, ()),
             conformance_note=self._conformance_note,
             why_not=self._runs().why_not,

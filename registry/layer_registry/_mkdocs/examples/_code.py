@@ -66,17 +66,6 @@ def _random_input(shape: Any, dtype: str) -> str:
     return f"rng.normal(size={size!r}).astype({literal(dtype)})"
 
 
-def plottable(info: LayerInfo) -> bool:
-    """Whether the example input is one 2-D float tensor, ``(batch, features)``."""
-    return (
-        info.input_shape is not None
-        and not info.multiple_inputs
-        and len(info.input_shape) == 2
-        and isinstance(info.input_dtype, str)
-        and info.input_dtype.startswith(("float", "bfloat"))
-    )
-
-
 _SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]*):\s*$")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w-]*)")
 

@@ -4,7 +4,8 @@ Started by the [`ExampleRunner`][layer_registry._mkdocs.examples.ExampleRunner] 
 ``python -m layer_registry._mkdocs.examples._worker``; it reads jobs as JSON lines on stdin and
 sends one result a job on the private channel of [`layer_registry._child`][]. While a layer is
 built, every ``add_weight`` call is recorded, so the site can say how each weight was
-initialised; a layer whose example input is ``(batch, features)`` gets a plot of its response.
+initialised; a layer with one floating-point example input gets a plot of its response
+(drawn by [`layer_registry._mkdocs.examples._plots`][]).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import contextlib
 import io
 import json
 import linecache
-import os
 import re
 import sys
 import traceback
@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from layer_registry import _child
+from layer_registry._mkdocs.examples._plots import draw
 from layer_registry._mkdocs.examples._records import BlockResult
 from layer_registry._mkdocs.examples._records import ExampleResult
 
-SWEEP = (-3.0, 3.0, 241)
-"""The plot's sweep of input feature 0: from, to, number of points."""
-PLOTTED_UNITS = 16
 OUTPUT_LIMIT = 20_000
 """Characters of printed output kept per block."""
 
@@ -128,16 +126,14 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
     result = ExampleResult(job["name"], job["key"])
     keras.utils.set_random_seed(0)
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    first = _execute(
-        job["code"], namespace, f"<example of {job['name']}>", "The generated example"
-    )
+    first = _execute(job["code"], namespace, f"<example of {job['name']}>", "The generated example")
     result.blocks.append(first)
     layer = namespace.get("layer")
     if first.error is None and isinstance(layer, keras.layers.Layer):
         _describe_layer(layer, result, recorder)
         if job.get("plot"):
             try:
-                _plot(layer, namespace["x"], Path(job["plot_path"]))
+                draw(layer, namespace["x"], Path(job["plot_path"]))
                 result.plot = True
             except Exception as exc:
                 result.plot_error = f"{type(exc).__name__}: {exc}"
@@ -173,32 +169,6 @@ def _describe_layer(layer: Any, result: ExampleResult, recorder: _Recorder) -> N
     except Exception as exc:
         result.config = None
         result.plot_error = result.plot_error or f"get_config() failed: {exc!r}"
-
-
-def _plot(layer: Any, x: Any, path: Path) -> None:
-    import keras
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    low, high, count = SWEEP
-    sweep = np.linspace(low, high, count, dtype="float64")
-    base = np.asarray(keras.ops.convert_to_numpy(x))[:1]
-    batch = np.repeat(base, count, axis=0)
-    batch[:, 0] = sweep
-    outputs = np.asarray(keras.ops.convert_to_numpy(layer(batch.astype(base.dtype))))
-    outputs = outputs.reshape(count, -1).astype("float64")
-    units = outputs.shape[1]
-    figure = Figure(figsize=(7.0, 3.4), dpi=100, layout="constrained")
-    axes = figure.add_subplot()
-    axes.plot(sweep, outputs[:, :PLOTTED_UNITS], linewidth=1.2)
-    axes.set_xlabel("input feature 0 (the others fixed at the example's first sample)")
-    shown = f"first {PLOTTED_UNITS} of {units}" if units > PLOTTED_UNITS else f"all {units}"
-    axes.set_ylabel(f"output units ({shown})")
-    axes.grid(alpha=0.3)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp.png")
-    figure.savefig(temporary, format="png")
-    os.replace(temporary, path)
 
 
 def worker_main() -> int:
