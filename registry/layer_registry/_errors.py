@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import reprlib
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -22,6 +23,46 @@ def shown(value: object, limit: int = 80) -> str:
     """
     text = _BoundedRepr(limit).repr(value)
     return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# TensorFlow's op errors: "{{function_node __wrapped__...}} <message> [Op:MatMul] name: ".
+_TF_WRAPPING = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](\s*name:.*)?$")
+# Lines that wrap the reason rather than give it: Keras's call and deserialization frames,
+# TensorFlow's graph errors (their stack of frames, their node lines), traceback frames.
+_NOISE = re.compile(
+    r"^(Exception encountered when calling|Arguments received by|•|Graph execution error"
+    r"|Detected at node|<stack traces unavailable>|Traceback \(most recent call last\)"
+    r'|File "[^"]*", line \d+|\[\[\{\{node )'
+)
+_CAUSE = "Exception encountered:"
+
+
+def one_line(exc: BaseException, limit: int = 400) -> str:
+    """``Type: message`` on one line of at most about ``limit`` characters.
+
+    Terminal colours and Keras's and TensorFlow's wrapping are stripped, so the line holds the
+    informative part of a multi-line message: Keras's "Exception encountered when calling
+    X.call()." and "Arguments received by ..." frame the real reason, TensorFlow's graph errors
+    end with it, and Keras's deserialization errors nest the root cause on their last
+    "Exception encountered:" line. What is left is joined in order.
+    """
+    text = _ANSI.sub("", str(exc))
+    lines = [_TF_WRAPPING.sub("", line).strip() for line in text.splitlines()]
+    if any(line.startswith("Traceback (most recent call last)") for line in lines):
+        # A traceback quoted in the message: its last line is the error.
+        lines = [line for line in lines if line][-1:]
+    meaningful = [line for line in lines if line and not _NOISE.match(line)]
+    causes = [line for line in meaningful if line.startswith(_CAUSE)]
+    if causes:
+        first = next((line for line in meaningful if not line.startswith(_CAUSE)), "")
+        message = causes[-1].removeprefix(_CAUSE).strip()
+        message += f" (from: {first})" if first else ""
+    else:
+        message = " ".join(meaningful)
+    if len(message) > limit:
+        message = message[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 class _BoundedRepr(reprlib.Repr):

@@ -8,11 +8,11 @@ The checks themselves live by theme (``_checks_layer``, ``_checks_config``, ``_c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing._results import Status
 
 
@@ -27,17 +27,6 @@ class CheckSkipped(Exception):
 # Tolerances for outputs that should be equal (reloaded, rebuilt) and for those computed anew.
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 NUMERIC_TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# TensorFlow's op errors: "{{function_node __wrapped__...}} <message> [Op:MatMul] name: ".
-_TF_WRAPPING = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](\s*name:.*)?$")
-_CAUSE = "Exception encountered:"
-_NOISE = (
-    "Exception encountered when calling",
-    "Arguments received by",
-    "•",
-    "Graph execution error",
-    "Detected at node",
-)
 
 
 def outcome(check: Callable[[], str | None]) -> tuple[Status, str]:
@@ -49,24 +38,11 @@ def outcome(check: Callable[[], str | None]) -> tuple[Status, str]:
     except CheckSkipped as exc:
         return "skip", str(exc)
     except Exception as exc:
-        return "fail", f"raised {describe_error(exc)}"
+        return "fail", f"raised {one_line(exc)}"
 
 
-def describe_error(exc: BaseException, limit: int = 400) -> str:
-    """``Type: message``, with Keras's and TensorFlow's wrapping stripped, on one line."""
-    lines = [_TF_WRAPPING.sub("", _ANSI.sub("", line)).strip() for line in str(exc).splitlines()]
-    meaningful = [line for line in lines if line and not line.startswith(_NOISE)]
-    message = meaningful[0] if meaningful else ""
-    causes = [line for line in meaningful[1:] if line.startswith(_CAUSE)]
-    if causes:  # Keras's deserialization errors nest the root cause on their last such line
-        message = f"{causes[-1].removeprefix(_CAUSE).strip()} (from: {message})"
-    elif message.startswith("File ") and len(meaningful) > 1:
-        message = meaningful[-1]
-    elif message.endswith(":") and len(meaningful) > 1:
-        message = f"{message} {meaningful[1]}"
-    if len(message) > limit:
-        message = message[: limit - 3] + "..."
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+# The fresh process's module still says describe_error.
+describe_error = one_line
 
 
 def shapes_text(shapes: Sequence[Sequence[Any]]) -> str:

@@ -8,9 +8,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing._checks import TOLERANCE
 from layer_registry.testing._checks import CheckFailed
-from layer_registry.testing._checks import describe_error
 from layer_registry.testing._subject import Subject
 from layer_registry.testing._subject import difference
 from layer_registry.testing._subject import flatten
@@ -70,7 +70,7 @@ def check_config_roundtrip(subject: Subject) -> str | None:
         config = layer.get_config()
     except Exception as exc:
         raise CheckFailed(
-            f"get_config() raised {describe_error(exc)}: write a get_config that returns every "
+            f"get_config() raised {one_line(exc)}: write a get_config that returns every "
             "constructor argument in a form Keras can serialize"
         ) from exc
     missing = missing_arguments(type(layer), config)
@@ -89,14 +89,14 @@ def check_config_roundtrip(subject: Subject) -> str | None:
         key = _unserializable_key(config)
         where = f"the config value of {key!r}" if key else "the config"
         raise CheckFailed(
-            f"{where} cannot be written to JSON ({describe_error(exc)}): serialize object "
+            f"{where} cannot be written to JSON ({one_line(exc)}): serialize object "
             "arguments in get_config (keras.saving.serialize_keras_object) and deserialize them "
             "in from_config"
         ) from exc
     try:
         clone = type(layer).from_config(config)
     except Exception as exc:
-        reason = f"from_config(get_config()) raised {describe_error(exc)}"
+        reason = f"from_config(get_config()) raised {one_line(exc)}"
         if "unexpected keyword argument" in str(exc):
             reason += (
                 "; __init__ must accept **kwargs and pass them to super().__init__ (Keras's "
@@ -116,7 +116,7 @@ def check_config_roundtrip(subject: Subject) -> str | None:
         clone.set_weights(layer.get_weights())
     except Exception as exc:
         raise CheckFailed(
-            f"the original's weights do not fit the rebuilt layer: {describe_error(exc)}"
+            f"the original's weights do not fit the rebuilt layer: {one_line(exc)}"
         ) from exc
     changed = difference(outputs, numpy(flatten(subject.call(clone, inputs))), **TOLERANCE)
     if changed:
@@ -187,7 +187,7 @@ def check_serialization(subject: Subject) -> str | None:
         )
         raise CheckFailed(
             "deserialize_keras_object(serialize_keras_object(layer)) with no custom_objects "
-            f"raised {describe_error(exc)}{hint}"
+            f"raised {one_line(exc)}{hint}"
         ) from exc
     if type(restored) is not type(layer):
         raise CheckFailed(

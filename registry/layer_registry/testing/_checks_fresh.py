@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing._checks import NUMERIC_TOLERANCE
 from layer_registry.testing._checks import TOLERANCE
 from layer_registry.testing._checks import CheckFailed
 from layer_registry.testing._checks import CheckSkipped
-from layer_registry.testing._checks import describe_error
 from layer_registry.testing._checks import weight_name
 from layer_registry.testing._checks_training import compile_and_fit
 from layer_registry.testing._subject import Subject
@@ -73,7 +73,7 @@ def prepare_artifacts(subject: Subject, directory: str) -> Artifacts:
     try:
         model.save(folder / "model.keras")
     except Exception as exc:
-        return Artifacts(str(folder), save_error=describe_error(exc))
+        return Artifacts(str(folder), save_error=one_line(exc))
     return Artifacts(str(folder))
 
 
@@ -96,7 +96,7 @@ def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
         try:
             model = keras.saving.load_model(artifacts.model_path)
         except Exception as exc:
-            reason = f"keras.saving.load_model in a fresh process raised {describe_error(exc)}"
+            reason = f"keras.saving.load_model in a fresh process raised {one_line(exc)}"
             if "could not be loaded" in str(exc) or "never built" in str(exc):
                 reason += _SUBLAYER_HINT
             raise CheckFailed(reason) from exc
@@ -133,7 +133,7 @@ def check_distributed(subject: Subject, strategy: Any) -> str | None:
         except Exception as exc:
             raise CheckFailed(
                 f"a training step under MirroredStrategy ({replicas} replicas) raised "
-                f"{describe_error(exc)}"
+                f"{one_line(exc)}"
             ) from exc
     disagree = []
     for weight in layer.weights:
@@ -174,7 +174,7 @@ def check_backend_portable(subject: Subject, artifacts: Artifacts) -> str | None
         outputs = flatten(subject.call(layer, inputs))
     except Exception as exc:
         raise CheckFailed(
-            f"under the JAX backend calling the layer raised {describe_error(exc)}"
+            f"under the JAX backend calling the layer raised {one_line(exc)}"
             + _tensorflow_hint(subject.cls, exc)
         ) from exc
     for output in outputs:
@@ -205,7 +205,7 @@ def check_backend_portable(subject: Subject, artifacts: Artifacts) -> str | None
         predicted = model.predict(model_inputs(inputs), batch_size=len(inputs[0]), verbose=0)
     except Exception as exc:
         raise CheckFailed(
-            f"under the JAX backend, model.predict (jax.jit) raised {describe_error(exc)}"
+            f"under the JAX backend, model.predict (jax.jit) raised {one_line(exc)}"
             + _tensorflow_hint(subject.cls, exc)
         ) from exc
     changed = difference(expected, numpy(flatten(predicted)), **NUMERIC_TOLERANCE)

@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing._checks import NUMERIC_TOLERANCE
 from layer_registry.testing._checks import CheckFailed
-from layer_registry.testing._checks import describe_error
 from layer_registry.testing._checks import overrides
 from layer_registry.testing._checks import shapes_text
 from layer_registry.testing._checks import weight_name
@@ -70,9 +70,7 @@ def check_construct(subject: Subject) -> str | None:
     try:
         layer = subject.make()
     except Exception as exc:
-        raise CheckFailed(
-            f"{subject.cls.__name__}({arguments}) raised {describe_error(exc)}"
-        ) from exc
+        raise CheckFailed(f"{subject.cls.__name__}({arguments}) raised {one_line(exc)}") from exc
     if not isinstance(layer, keras.layers.Layer):
         raise CheckFailed(f"{subject.cls.__name__}({arguments}) is not a keras.layers.Layer")
     return None
@@ -97,7 +95,7 @@ def check_call(subject: Subject) -> str | None:
         outputs = flatten(subject.call(layer, subject.inputs()))
     except Exception as exc:
         reason = f"calling the layer on random input of shape {shapes_text(shapes)} raised "
-        reason += describe_error(exc)
+        reason += one_line(exc)
         if early:
             made = ", ".join(f"{name} {shape}" for name, shape in early)
             reason += (
@@ -119,7 +117,7 @@ def check_call(subject: Subject) -> str | None:
             declared = subject.output_shapes_from_layer(layer, shapes)
         except Exception as exc:
             raise CheckFailed(
-                f"compute_output_shape({shapes_text(shapes)}) raised {describe_error(exc)}"
+                f"compute_output_shape({shapes_text(shapes)}) raised {one_line(exc)}"
             ) from exc
         if not _shapes_match(declared, eager_shapes):
             raise CheckFailed(
@@ -130,8 +128,7 @@ def check_call(subject: Subject) -> str | None:
         symbolic = flatten(subject.call(subject.make(), subject.symbolic_inputs()))
     except Exception as exc:
         raise CheckFailed(
-            "a symbolic call on keras.Input (as in a functional model) raised "
-            + describe_error(exc)
+            "a symbolic call on keras.Input (as in a functional model) raised " + one_line(exc)
         ) from exc
     symbolic_shapes = [tuple(t.shape) for t in symbolic]
     if not _shapes_match(symbolic_shapes, eager_shapes):
@@ -176,7 +173,7 @@ def check_batch_independent(subject: Subject) -> str | None:
     except Exception as exc:
         raise CheckFailed(
             f"after a call with batch size {batch}, a call with batch size {other} raised "
-            f"{describe_error(exc)}: are weights or state sized by the batch axis? build them "
+            f"{one_line(exc)}: are weights or state sized by the batch axis? build them "
             "from input_shape[1:]"
         ) from exc
     for index, (first, second) in enumerate(zip(small_outputs, large_outputs, strict=True)):
@@ -199,14 +196,14 @@ def check_batch_independent(subject: Subject) -> str | None:
     except Exception as exc:
         raise CheckFailed(
             "a functional model with a None batch axis (keras.Input(shape=...)) cannot hold the "
-            f"layer: {describe_error(exc)}"
+            f"layer: {one_line(exc)}"
         ) from exc
     try:
         outputs = flatten(model(model_inputs(large)))
     except Exception as exc:
         raise CheckFailed(
             f"a functional model with a None batch axis fails on a batch of {other}: "
-            f"{describe_error(exc)}"
+            f"{one_line(exc)}"
         ) from exc
     batches = {o.shape[0] for o in outputs if len(o.shape)}
     if batches and batches != {other}:

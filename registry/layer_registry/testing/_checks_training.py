@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing._checks import CheckFailed
 from layer_registry.testing._checks import CheckSkipped
-from layer_registry.testing._checks import describe_error
 from layer_registry.testing._checks import weight_name
 from layer_registry.testing._subject import Subject
 from layer_registry.testing._subject import call_args
@@ -142,9 +142,7 @@ def check_jit_compile(subject: Subject) -> str | None:
     except CheckSkipped:
         raise
     except Exception as exc:
-        raise CheckFailed(
-            f"a training step with jit_compile=True raised {describe_error(exc)}"
-        ) from exc
+        raise CheckFailed(f"a training step with jit_compile=True raised {one_line(exc)}") from exc
     if not math.isfinite(loss):
         raise CheckFailed(f"a training step with jit_compile=True gives a loss of {loss}")
     return None
@@ -166,7 +164,7 @@ def check_mixed_precision(subject: Subject) -> str | None:
         outputs = flatten(subject.call(layer, subject.inputs()))
     except Exception as exc:
         raise CheckFailed(
-            f"under the mixed_float16 policy calling the layer raised {describe_error(exc)}: a "
+            f"under the mixed_float16 policy calling the layer raised {one_line(exc)}: a "
             "hard-coded dtype or cast (such as ops.cast(x, 'float32')) mixing with float16? use "
             "self.compute_dtype"
         ) from exc

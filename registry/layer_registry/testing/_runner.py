@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from layer_registry._errors import one_line
 from layer_registry.testing import _checks
 from layer_registry.testing import _checks_fresh
 from layer_registry.testing._catalogue import BY_NAME
@@ -239,8 +240,7 @@ class Runner:
                     subject.label,
                     "saving",
                     "fail",
-                    "building and running a model around the layer raised "
-                    + _checks.describe_error(exc),
+                    "building and running a model around the layer raised " + one_line(exc),
                 )
             self._artifacts[subject.label] = (prepared, time.perf_counter() - started)
         return self._artifacts[subject.label]
