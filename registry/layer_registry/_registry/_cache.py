@@ -16,7 +16,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from typing import Any
 from typing import TypeVar
 
 from layer_registry import _settings
+from layer_registry._files import write_atomically
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._version import __version__
@@ -139,18 +139,10 @@ def write(
             "layers": [asdict(layer) for layer in layers],
         },
     )
-    temporary = None
-    try:
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target, then rename: readers see the old file or the new, never half.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".metadata-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(payload)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        # Readers see the old file or the new, never half; readable by the user alone.
+        write_atomically(path, payload, mode=0o600)
 
 
 def _tuple_shape(shape: Any) -> Any:
