@@ -79,14 +79,21 @@ class ExampleRuns:
             return
         # By namespace, not by the name's prefix: an adopted layer keeps its library's name
         # (`keras_hub>TransformerEncoder`) but belongs to the plugin that registered it.
-        plugins = sorted({info.namespace for info in self.layers if info.name in self._jobs})
+        namespaces = {info.name: info.namespace for info in self.layers}
+        plugins = sorted({namespaces[name] for name in self._jobs})
+        self._runner = examples.ExampleRunner(
+            jobs,
+            self._store,
+            timeout=float(self.config.timeout),
+            on_result=self.progress(),
+            plugin_of=namespaces.__getitem__,
+        )
+        workers = count(self._runner.workers, "worker process", "worker processes")
         log.info(
             f"examples: {cached_count} cached, running {count(len(jobs), 'example')} of "
-            f"{count(len(plugins), 'plugin')} ({', '.join(plugins)}) in one worker process"
+            f"{count(len(plugins), 'plugin')} ({', '.join(plugins)}) in {workers}"
         )
-        self._runner = examples.ExampleRunner(
-            jobs, self._store, timeout=float(self.config.timeout), on_result=self.progress()
-        ).start()
+        self._runner.start()
 
     def progress(self) -> Callable[[examples.ExampleJob, examples.ExampleResult], None]:
         """The runner's callback: logs when the last example of a plugin is done."""
