@@ -4,7 +4,8 @@ The parent writes requests to the child's stdin and reads events from the child'
 JSON object a line. The child calls :func:`channel` first: events then go to a private copy of
 its stdout, and file descriptor 1 points at stderr, so whatever the code it runs prints (Python
 or C) can never corrupt the events. The child's stderr goes to a file, never a pipe that could
-fill up and block it; :meth:`Child.stderr_tail` reads its end without start-up noise.
+fill up and block it; :meth:`Child.stderr_tail` reads its end without TensorFlow's start-up
+noise (``layer_registry._quiet``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import contextlib
 import json
 import os
 import queue
-import re
 import signal
 import subprocess
 import sys
@@ -25,12 +25,7 @@ from typing import IO
 from typing import Any
 from typing import Literal
 
-# TensorFlow's start-up lines (absl before initialisation, oneDNN, CUDA probing).
-NOISE = re.compile(
-    r"^(?:[IWE]\d{4} [\d:.]+ .*|WARNING: All log messages before absl.*"
-    r"|.*oneDNN custom operations are on.*|To enable the following instructions.*"
-    r"|.*(?:cuda|cuInit|TensorRT|Unable to register cu\w+ factory).*)$"
-)
+from layer_registry import _quiet
 
 Ended = Literal["timeout", "ended"]
 
@@ -118,11 +113,13 @@ class Child:
         return f"exited with status {code}"
 
     def stderr_text(self) -> str:
-        """What the child wrote on stderr, without TensorFlow's start-up noise."""
+        """What the child wrote on stderr, without TensorFlow's start-up noise.
+
+        All of it under ``LAYER_REGISTRY_DEBUG=1``.
+        """
         with contextlib.suppress(OSError, ValueError):
             self._stderr.seek(0)
-            text = self._stderr.read().decode("utf-8", "replace")
-            return "\n".join(line for line in text.splitlines() if not NOISE.match(line))
+            return _quiet.shown(self._stderr.read().decode("utf-8", "replace"))
         return ""
 
     def stderr_tail(self, lines: int = 15) -> str:

@@ -3,42 +3,52 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
+
+from layer_registry._quiet import without_noise
 
 TESTS = Path(__file__).resolve().parents[1]
 """``tests/``: on ``PYTHONPATH`` of every subprocess, so it can import ``support``."""
 CLI = str(Path(sys.executable).with_name("layer-registry"))
 """The console script installed beside the running interpreter."""
 
-# TensorFlow's C++ logging before absl is set up ignores TF_CPP_MIN_LOG_LEVEL.
-_NOISE = re.compile(r"^(?:[IWE]\d{4} .*|WARNING: All log messages before absl.*|To enable the.*)$")
+
+Environment = Mapping[str, str | None]
+"""Variables to set for a subprocess; None removes one."""
 
 
-def environment(pythonpath: Sequence[Path], env: dict[str, str] | None) -> dict[str, str]:
+def environment(pythonpath: Sequence[Path], env: Environment | None) -> dict[str, str]:
     """The test process's environment, with ``pythonpath`` (plugin folders) and ``tests/``."""
-    environment = {
+    environment: dict[str, str | None] = {
         **os.environ,
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONPATH": os.pathsep.join(str(p) for p in [*pythonpath, TESTS]),
         **(env or {}),
     }
     # The registry reads these; a developer's shell must not change what the tests see.
-    for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_DISABLE", "LAYER_REGISTRY_STRICT"):
+    for variable in (
+        "LAYER_REGISTRY_ONLY",
+        "LAYER_REGISTRY_DISABLE",
+        "LAYER_REGISTRY_STRICT",
+        "LAYER_REGISTRY_DEBUG",
+    ):
         if variable not in (env or {}):
             environment.pop(variable, None)
-    return environment
+    return {name: value for name, value in environment.items() if value is not None}
 
 
 def quiet(output: str) -> str:
-    """``output`` without TensorFlow's start-up log lines."""
-    return "\n".join(line for line in output.splitlines() if not _NOISE.match(line))
+    """``output`` without TensorFlow's start-up log lines (the package's definition of them)."""
+    return without_noise(output)
 
 
-def _run(command: list[str], pythonpath, env, cwd, timeout) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], pythonpath, env, cwd, timeout, *, filtered: bool
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         command,
         capture_output=True,
@@ -48,29 +58,35 @@ def _run(command: list[str], pythonpath, env, cwd, timeout) -> subprocess.Comple
         timeout=timeout,
         check=False,
     )
-    return subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout, quiet(result.stderr)
-    )
+    stderr = quiet(result.stderr) if filtered else result.stderr
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout, stderr)
 
 
 def run_python(
     code: str,
     *,
     pythonpath: Sequence[Path] = (),
-    env: dict[str, str] | None = None,
+    env: Environment | None = None,
     cwd: Path | None = None,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter; return the finished process (not checked)."""
-    return _run([sys.executable, "-c", code], pythonpath, env, cwd, timeout)
+    """Run ``code`` in a fresh interpreter; return the finished process (not checked).
+
+    Its stderr comes without TensorFlow's start-up lines: plain Python prints them.
+    """
+    return _run([sys.executable, "-c", code], pythonpath, env, cwd, timeout, filtered=True)
 
 
 def run_cli(
     *args: str,
     pythonpath: Sequence[Path] = (),
-    env: dict[str, str] | None = None,
+    env: Environment | None = None,
     cwd: Path | None = None,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``layer-registry`` console script in a fresh process."""
-    return _run([CLI, *args], pythonpath, env, cwd, timeout)
+    """Run the installed ``layer-registry`` console script in a fresh process.
+
+    Its stderr is what a user sees, unfiltered: the command keeps TensorFlow's start-up
+    lines off it by itself.
+    """
+    return _run([CLI, *args], pythonpath, env, cwd, timeout, filtered=False)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import click
 
 import layer_registry
+from layer_registry import _quiet
 from layer_registry import _settings
 from layer_registry._errors import RegistryError
 
@@ -71,12 +72,14 @@ def cli() -> None:
       LAYER_REGISTRY_STRICT=1         fail on the first plugin that fails to load
       LAYER_REGISTRY_CACHE=off        do not use the metadata cache
       LAYER_REGISTRY_CACHE_DIR=path   where the metadata cache lives
-      LAYER_REGISTRY_DEBUG=1          show the traceback of an unexpected error
+      LAYER_REGISTRY_DEBUG=1          show tracebacks and TensorFlow's start-up lines
     """
 
 
 def run() -> None:
     """Console-script entry point."""
+    # Before anything imports TensorFlow: its start-up lines would bury the one line asked for.
+    _quiet.filter_native_stderr()
     sys.exit(main())
 
 

@@ -39,8 +39,6 @@ DEFAULT_TIMEOUT = 300.0
 """Seconds a fresh process may spend on one check before it is stopped."""
 
 _CHILD_CODE = "from layer_registry.testing._subprocess import child_main; child_main()"
-# Start-up lines that ``_child.NOISE`` lets through: absl before initialisation ("I0000 00:00:...").
-_NOISE = ("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 ")
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ class Batch:
 
 
 def _tail(text: str, count: int = 12) -> str:
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(_NOISE)]
+    lines = [line for line in text.splitlines() if line.strip()]  # stderr_text() took the noise
     return "\n".join(lines[-count:])
 
 
