@@ -54,7 +54,7 @@ def closing_note(rows: list[dict], durations: dict[str, float]) -> str:
     if not missed:
         lines = ["", "Every target is met."]
     spent = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in durations.items())
-    return "\n".join([*lines, "", f"Time each script took: {spent}."])
+    return "\n" + "\n".join([*lines, "", f"Time each script took: {spent}."])
 
 
 def main(argv: list[str]) -> int:
