@@ -124,9 +124,10 @@ def test_the_generated_markdown_renders_without_markdown_extensions_listed(plain
     # The failing docstring example: a failure box holding its traceback.
     box = re.search(r'<div class="admonition failure">(.*?)</div>\s*(?:<h|<p)', page, flags=re.S)
     assert box and "boom from the docstring example" in text_of(box[1])
-    # The plot: a lazily loaded image.
-    assert re.search(r'<img[^>]*loading="lazy"', page)
-    for literal in ("!!!", "{ loading=lazy }", 'title="Output"', "```"):
+    # The plot: a lazily loaded image in a figure with its caption (md_in_html, added too).
+    assert re.search(r'<figure class="lr-plot">\s*<img[^>]*loading="lazy"', page)
+    assert "<figcaption>Each output unit (the first 16" in page
+    for literal in ("!!!", "{ loading=lazy }", 'title="Output"', "```", 'markdown="span"'):
         assert literal not in html.unescape(page), literal
 
 
@@ -140,7 +141,7 @@ def test_with_the_plugins_strict_option_an_unreadable_conformance_file_fails_the
     plain_build: Build,
 ):
     assert plain_build.rebuild_returncode != 0
-    assert "layer-registry (strict): 1 problem(s)" in plain_build.rebuild_stderr
+    assert "layer-registry (strict): 1 problem:" in plain_build.rebuild_stderr
     assert "cannot read the conformance results" in plain_build.rebuild_stderr
 
 

@@ -53,7 +53,7 @@ def test_the_default_site_holds_only_the_chosen_plugins(failing_build: Build):
 def test_a_strict_build_fails_naming_the_layer_and_its_plugin(failing_build: Build):
     assert failing_build.rebuild_returncode == 1
     stderr = failing_build.rebuild_stderr
-    assert "layer-registry (strict): 1 problem(s)" in stderr
+    assert "layer-registry (strict): 1 problem:" in stderr
     assert "the example of layer 'broken>Raises' (plugin 'broken'" in stderr
     assert "boom from Raises.call" in stderr
     assert "error: the site was not built" in stderr
