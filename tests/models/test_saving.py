@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 import layer_registry
-from layer_registry._models import _archive
 from layer_registry._models._archive import CONFIG_MEMBER
 from layer_registry._models._archive import METADATA_MEMBER
 from layer_registry._models._archive import PROVENANCE_MEMBER
+from layer_registry._models._archive import _limits
 from layer_registry._models._archive import scan as _scan
 from support.distributions import layer_source
 from support.distributions import plugin_source
@@ -540,10 +540,8 @@ def test_truncated_and_corrupted_archives(tmp_path: Path) -> None:
 
 
 def test_config_larger_than_the_cap_is_refused(tmp_path: Path, monkeypatch) -> None:
-    from layer_registry._models import _archive
-
     _, path = _regressor(tmp_path)
-    monkeypatch.setattr(_archive, "CONFIG_LIMIT", 100)
+    monkeypatch.setattr(_limits, "CONFIG_LIMIT", 100)
     with pytest.raises(layer_registry.ModelFileError, match="more than the 100"):
         layer_registry.load_model(path)
 
@@ -616,7 +614,7 @@ def test_scan_survives_deep_nesting_and_refuses_past_the_limit() -> None:
 
 
 def test_scan_limits_keys_and_values_and_names_the_file() -> None:
-    wide = {"class_name": "Sequential", "config": {"layers": [0] * (_archive.NODE_LIMIT + 1)}}
+    wide = {"class_name": "Sequential", "config": {"layers": [0] * (_limits.NODE_LIMIT + 1)}}
     with pytest.raises(layer_registry.ModelFileError, match=r"m\.keras: config\.json holds mo"):
         _scan(wide, path="m.keras")
     long_key = {"class_name": "Sequential", "config": {"k" * 1_001: 1}}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from layer_registry._models import _archive
+from layer_registry._models._archive import _limits
 from support.models import sequential
 from support.processes import run_python
 
@@ -145,7 +145,7 @@ def build(folder: Path) -> dict[str, Path]:
 
 
 def _archive_key_limit() -> int:
-    return getattr(_archive, "KEY_LIMIT", 1_000)
+    return _limits.KEY_LIMIT
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_a_long_key_is_refused_before_any_location_is_built(attacks, call: str) 
     found = outcome(attacks, "wide-key", call)
     assert found["error"] == "ModelFileError"
     assert "a key of 100,000 characters" in found["message"]
-    assert f"more than the {_archive.KEY_LIMIT:,}" in found["message"]
+    assert f"more than the {_limits.KEY_LIMIT:,}" in found["message"]
     assert found["peak"] < 10_000_000, f"{found['peak']:,} bytes"
 
 
@@ -215,7 +215,7 @@ def test_locations_are_built_only_for_the_one_reported(attacks, call: str) -> No
 def test_a_config_of_millions_of_values_is_refused_before_it_is_parsed(attacks, call) -> None:
     found = outcome(attacks, "nested-lists", call)
     assert found["error"] == "ModelFileError"
-    assert f"more than the {_archive.NODE_LIMIT:,} values" in found["message"]
+    assert f"more than the {_limits.NODE_LIMIT:,} values" in found["message"]
     assert found["peak"] < 10_000_000, f"{found['peak']:,} bytes"
 
 
@@ -223,7 +223,7 @@ def test_a_config_of_millions_of_values_is_refused_before_it_is_parsed(attacks, 
 def test_nesting_deeper_than_the_limit_is_refused(attacks, call: str) -> None:
     found = outcome(attacks, "deep", call)
     assert found["error"] == "ModelFileError"
-    assert f"{_archive.DEPTH_LIMIT:,} levels" in found["message"]
+    assert f"{_limits.DEPTH_LIMIT:,} levels" in found["message"]
 
 
 def test_a_function_is_judged_by_its_own_name_not_its_registered_name(attacks) -> None:

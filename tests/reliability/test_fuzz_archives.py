@@ -27,6 +27,7 @@ from layer_registry import ModelFileError
 from layer_registry import RegistryError
 from layer_registry import UnsafeModelError
 from layer_registry._models import _archive
+from layer_registry._models._archive import _limits
 from support.models import sequential
 
 
@@ -125,14 +126,14 @@ LIMITS = {"NODE_LIMIT": 60, "DEPTH_LIMIT": 8, "KEY_LIMIT": 10}
 
 @contextlib.contextmanager
 def lowered_limits() -> Iterator[None]:
-    saved = {name: getattr(_archive, name) for name in LIMITS}
+    saved = {name: getattr(_limits, name) for name in LIMITS}
     for name, value in LIMITS.items():
-        setattr(_archive, name, value)
+        setattr(_limits, name, value)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(_archive, name, value)
+            setattr(_limits, name, value)
 
 
 KEYS = st.one_of(
