@@ -74,8 +74,17 @@ def filter_native_stderr() -> bool:
         return False
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.flush()
+    try:
+        terminal = os.dup(2)  # not inherited by children: theirs is the filtered fd 2
+    except OSError:  # no stderr at all: nothing to keep clean
+        return False
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes: a noisy terminal beats no command
+        for descriptor in (terminal, read, write):
+            os.close(descriptor)
+        return False
     if pid == 0:  # the filter: its fd 2 is still the real stderr
         status = 0
         try:
@@ -93,7 +102,6 @@ def filter_native_stderr() -> bool:
         finally:
             os._exit(status)
     os.close(read)
-    terminal = os.dup(2)  # not inherited by children: theirs is the filtered fd 2
     stream = sys.stderr
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr = open(  # noqa: SIM115  (lives as long as the process)
