@@ -23,9 +23,11 @@ def register_layers(register: RegisterFunction) -> None:
     """Register this plugin's layers by calling ``register(cls, **metadata)`` once per class.
 
     ``register(cls, *, example=None, input_shape=None, input_dtype="float32", aliases=(),
-    tags=(), expected_failures=None)``: ``example`` holds constructor keyword arguments for the
-    layer's runnable example, ``input_shape`` an example input shape including the batch axis (a
-    list of shapes for several inputs), ``aliases`` older class names that still load, ``tags``
-    words for search, ``expected_failures`` ``{check: reason}`` for conformance checks the layer
-    is known to fail.
+    tags=(), expected_failures=None, setup=None)``: ``example`` holds constructor keyword
+    arguments for the layer's runnable example (or is a function of no arguments returning them,
+    for layer or tensor arguments), ``input_shape`` an example input shape including the batch
+    axis (a list of shapes for several inputs), ``aliases`` older class names that still load,
+    ``tags`` words for search, ``expected_failures`` ``{check: reason}`` for conformance checks
+    the layer is known to fail, ``setup`` a function ``setup(layer)`` run on each new example
+    layer before it is called.
     """

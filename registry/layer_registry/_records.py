@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,12 +40,13 @@ class RegisterFunction(Protocol):
         self,
         cls: type,
         *,
-        example: Mapping[str, Any] | None = None,
+        example: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         input_shape: Iterable[int | None] | Iterable[Iterable[int | None]] | None = None,
         input_dtype: str | Iterable[str] = "float32",
         aliases: Iterable[str] = (),
         tags: Iterable[str] = (),
         expected_failures: Mapping[str, str] | None = None,
+        setup: Callable[[Any], Any] | None = None,
     ) -> None: ...
 
 
@@ -80,6 +82,14 @@ class LayerInfo:
     library_version: str = ""
     expected_failures: Mapping[str, str] = field(default_factory=dict)
     """``{check: reason}``: conformance checks the plugin declares the layer fails, and why."""
+    example_function: str = ""
+    """``module:QualName`` of the function that gives the example's arguments, when the example
+    is a function (``example`` is then empty: a function is called only once the class loads)."""
+    example_source: str = ""
+    """That function's source (cut when long), for the site and ``show``."""
+    setup_function: str = ""
+    """``module:QualName`` of the ``setup(layer)`` function run on each new example layer."""
+    setup_source: str = ""
 
     @property
     def plugin_name(self) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 from typing import ClassVar
 
 import keras
+import numpy as np
 import pytest
 from keras import ops
 
@@ -33,7 +34,7 @@ def test_the_public_api():
     ]
     assert CHECKS[:3] == ("docstring", "construct", "call")
     assert CHECKS[-1] == "backend_portable"
-    assert len(set(CHECKS)) == len(CHECKS) == 12
+    assert len(set(CHECKS)) == len(CHECKS) == 13
 
 
 def test_a_result_is_a_frozen_record():
@@ -114,7 +115,7 @@ def test_an_input_shape_that_register_would_refuse_is_refused(shape):
 
 def test_input_shapes_are_normalised_as_the_registry_does():
     from layer_registry._registry._registration import normalise_shape
-    from layer_registry.testing._subject import subject_for
+    from layer_registry.testing._targets import subject_for
 
     for shape in ([4, 5], [[4, 3, 5], [4, 6, 5]], (None, 5)):
         subject = subject_for(keras.layers.Dense, input_shape=shape)
@@ -225,3 +226,50 @@ def test_without_jax_backend_portable_is_skipped_with_the_reason(monkeypatch):
 def test_no_trainable_weights_is_a_note_on_a_pass():
     (result,) = check_layer(keras.layers.ReLU, input_shape=(2, 3), checks="gradients")
     assert (result.status, result.reason) == ("pass", "the layer has no trainable weights")
+
+
+def test_the_kit_and_the_site_call_a_layer_on_its_example_input_the_same_way():
+    from layer_registry._models._example import call_layer
+    from support.third_party_like import GatedByState
+
+    inputs, states = np.ones((2, 3), "float32"), np.zeros((2, 5), "float32")
+    # call(inputs, states): two arguments; Add's call(inputs): one list.
+    assert tuple(call_layer(GatedByState(), [inputs, states]).shape) == (2, 3)
+    assert tuple(call_layer(keras.layers.Add(), [inputs, inputs]).shape) == (2, 3)
+    (result,) = check_layer(GatedByState, input_shape=[(2, 3), (2, 5)], checks="call")
+    assert result.status == "pass", result.reason
+
+
+def test_an_example_function_makes_new_arguments_for_each_layer_and_setup_runs_first():
+    from support.third_party_like import ScoresCandidates
+    from support.third_party_like import inner_dense
+    from support.third_party_like import set_candidates
+
+    statuses = _by_check(
+        check_layer(
+            ScoresCandidates, input_shape=(4, 3), setup=set_candidates, checks=["call", "gradients"]
+        )
+    )
+    assert statuses == {"call": ("pass", ""), "gradients": ("pass", "")}
+    statuses = _by_check(check_layer(ScoresCandidates, input_shape=(4, 3), checks="call"))
+    assert "call update_candidates(candidates) before calling the layer" in statuses["call"][1]
+    (result,) = check_layer(
+        broken_layers.ForgetsConfigArgument,
+        example=inner_dense,
+        input_shape=(4, 3),
+        checks="construct",
+    )
+    assert result.status == "fail"
+    assert result.reason.startswith(
+        "ForgetsConfigArgument(**support.third_party_like:inner_dense()) raised TypeError"
+    )
+
+
+def test_an_example_function_a_fresh_process_cannot_import_skips_its_checks():
+    (result,) = check_layer(
+        keras.layers.Dense, example=lambda: {"units": 2}, input_shape=(2, 3), checks="saving"
+    )
+    assert result.status == "skip"
+    assert "the example or setup function is defined in __main__ or inside a function" in (
+        result.reason
+    )

@@ -15,6 +15,7 @@ from layer_registry.testing import check_layer
 from layer_registry.testing import run_checks
 from layer_registry.testing._catalogue import GATEKEEPERS
 from support import broken_layers
+from support import third_party_like
 from support.distributions import write_plugin
 from support.kit import BROKEN_LAYERS
 from support.kit import KERAS_LAYERS
@@ -117,3 +118,22 @@ def test_the_classic_tutorial_layer_fails_docstring_and_backend_portable(tmp_pat
     assert "'activation'" in reasons["tutorial>ForgetfulDense", "config_roundtrip"]
     assert len(results) == 2 * len(CHECKS)
     assert all(r["seconds"] >= 0 for r in results)
+
+
+def test_layers_that_behave_like_third_party_ones_raise_no_false_alarm():
+    """From-config in place (as keras.layers.RNN), an inherited docstring (keras-hub), a
+    call(inputs, states), a layer argument, a set-up step: all pass; a compute_output_shape
+    answering with the build-time batch (as keras-tcn's TCN) fails output_shape alone."""
+    results = run_checks(third_party_like.CALIBRATION)
+    expected = {
+        name: {**dict.fromkeys(CHECKS, "pass"), **third_party_like.EXPECTED.get(name, {})}
+        for name in _statuses(results)
+    }
+    assert _statuses(results) == expected, _unexpected(results, expected)
+    assert len(expected) == len(third_party_like.CALIBRATION)
+    reasons = {(r.layer, r.check): r.reason for r in results}
+    assert reasons["third_party_like>BuildTimeBatch", "output_shape"] == (
+        "compute_output_shape((5, 3)) on the layer built at batch size 4 gives (4, 8) but the "
+        "call returned (5, 8): is a shape kept from build()? take the batch axis from the "
+        "input_shape given"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from layer_registry.testing import run_checks
 from layer_registry.testing._runner import Runner
-from layer_registry.testing._subject import subjects_for
+from layer_registry.testing._targets import subjects_for
 from support.unruly_layers import Chatty
 from support.unruly_layers import ExitsUnderJax
 from support.unruly_layers import HangsUnderJax

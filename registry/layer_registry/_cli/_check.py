@@ -53,7 +53,7 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     from rich.progress import TimeElapsedColumn
 
     from layer_registry.testing._runner import Runner
-    from layer_registry.testing._subject import subjects_for
+    from layer_registry.testing._targets import subjects_for
 
     # Stdout carries the report (or the JSON) only: what a plugin prints on import, or a
     # layer in __init__, build or call, goes to stderr.

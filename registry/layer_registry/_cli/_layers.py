@@ -85,16 +85,31 @@ def show_command(name: str, as_json: bool) -> int:
         "import path": info.import_path,
         "tags": ", ".join(info.tags) or "-",
         "aliases": ", ".join(info.aliases) or "-",
-        "example": f"layer_registry.create({info.name!r}"
-        + "".join(f", {key}={value!r}" for key, value in info.example.items())
-        + ")",
+        "example": _example(info),
         "input shape": repr(info.input_shape),
         "input dtype": repr(info.input_dtype),
     }
+    if info.setup_function:
+        rows["setup"] = f"{info.setup_function}(layer), run on the new layer (source below)"
+    if info.expected_failures:
+        rows["expected to fail"] = "; ".join(f"{k}: {v}" for k, v in info.expected_failures.items())
     width = max(map(len, rows))
     for key, value in rows.items():
         click.echo(f"{key:<{width}}  {value}")
+    for title, source in (("example", info.example_source), ("setup", info.setup_source)):
+        if source:
+            click.echo(f"\n{title} function:\n{source}")
     if info.doc:
         click.echo()
         click.echo(info.doc)
     return 0
+
+
+def _example(info: layer_registry.LayerInfo) -> str:
+    """The example's construction: the arguments, or the function that gives them."""
+    if info.example_function:
+        return f"layer_registry.create({info.name!r}, **{info.example_function}())" + (
+            " (source below)" if info.example_source else ""
+        )
+    arguments = "".join(f", {key}={value!r}" for key, value in info.example.items())
+    return f"layer_registry.create({info.name!r}{arguments})"

@@ -31,7 +31,7 @@ from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 from layer_registry._version import __version__
 
-FORMAT = 4
+FORMAT = 5
 """Bumped whenever the layout of the file or of the records changes."""
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import json
+import textwrap
 import threading
+import weakref
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +51,8 @@ class Request:
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
     expected_failures: dict[str, str] = field(default_factory=dict)
+    example_function: Callable[[], Mapping[str, Any]] | None = None
+    setup: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,12 +97,13 @@ class Register:
         self,
         cls: type,
         *,
-        example: Mapping[str, Any] | None = None,
+        example: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         input_shape: Iterable[Any] | None = None,
         input_dtype: str | Iterable[str] = "float32",
         aliases: Iterable[str] = (),
         tags: Iterable[str] = (),
         expected_failures: Mapping[str, str] | None = None,
+        setup: Callable[[Any], Any] | None = None,
     ) -> None:
         with self._lock:
             if not self._open:
@@ -109,7 +115,14 @@ class Register:
             try:
                 self.requests.append(
                     _request(
-                        cls, example, input_shape, input_dtype, aliases, tags, expected_failures
+                        cls,
+                        example=example,
+                        input_shape=input_shape,
+                        input_dtype=input_dtype,
+                        aliases=aliases,
+                        tags=tags,
+                        expected_failures=expected_failures,
+                        setup=setup,
                     )
                 )
             except Refusal as refusal:
@@ -118,12 +131,14 @@ class Register:
 
 def _request(
     cls: Any,
+    *,
     example: Any,
     input_shape: Any,
     input_dtype: Any,
     aliases: Any,
     tags: Any,
-    expected_failures: Any = None,
+    expected_failures: Any,
+    setup: Any,
 ) -> Request:
     if not inspect.isclass(cls):
         raise Refusal(target(cls), "is not a class; register keras.layers.Layer subclasses")
@@ -144,15 +159,63 @@ def _request(
             f"was registered with input_dtype={shown(input_dtype)}; give a dtype name, or a "
             "list of them for several inputs",
         )
+    function = example if callable(example) and not isinstance(example, Mapping) else None
     return Request(
         cls=cls,
-        example=_json_example(example, where),
+        example={} if function else _json_example(example, where),
+        example_function=_function(function, "example", 0, where),
+        setup=_function(setup, "setup", 1, where),
         input_shape=normalise_shape(input_shape, where),
         input_dtype=input_dtype if isinstance(input_dtype, str) else tuple(input_dtype),
         aliases=tuple(aliases),
         tags=tuple(tags),
         expected_failures=_expected_failures(expected_failures, where),
     )
+
+
+def _function(function: Any, argument: str, arity: int, where: str) -> Any:
+    """``function`` when it can be called with ``arity`` positional arguments (or None)."""
+    if function is None:
+        return None
+    what = "no arguments" if arity == 0 else "the new layer"
+    try:
+        inspect.signature(function).bind(*range(arity))
+    except TypeError:
+        raise Refusal(
+            where,
+            f"was registered with {argument}={shown(function)}, which cannot be called with "
+            f"{what}; give a function of {what}",
+        ) from None
+    except ValueError:
+        pass  # a builtin without a signature: trust it
+    return function
+
+
+_FUNCTIONS: weakref.WeakKeyDictionary[type, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+"""Each accepted class's example function and setup: code, so never in the metadata cache."""
+
+
+def registered_functions(cls: type) -> tuple[Any, Any]:
+    """``(example function, setup)`` that the registration of ``cls`` gave (None when not)."""
+    return _FUNCTIONS.get(cls, (None, None))
+
+
+SOURCE_LIMIT = 4000
+"""Characters of an example or setup function's source that the records keep."""
+
+
+def function_source(function: Any) -> tuple[str, str]:
+    """``("module:QualName", its source)`` of a function ("" for what is unknown)."""
+    if function is None:
+        return "", ""
+    name = f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', '?')}"
+    try:
+        source = textwrap.dedent(inspect.getsource(function)).strip("\n")
+    except (OSError, TypeError):
+        return name, ""
+    if len(source) > SOURCE_LIMIT:
+        source = source[:SOURCE_LIMIT] + f"\n# ... ({len(source) - SOURCE_LIMIT} more characters)"
+    return name, source
 
 
 def _expected_failures(declared: Any, where: str) -> dict[str, str]:
@@ -218,7 +281,9 @@ def accept(
     # Never rename what Keras knows: files saved before and after the plugin loaded, with
     # plain Keras or through the registry, name the class the same way.
     known = custom_objects.get(keras_name) is cls
-    doc = inspect.cleandoc(inspect.getdoc(cls) or "")
+    doc = documentation(cls)
+    example_function, example_source = function_source(request.example_function)
+    setup_function, setup_source = function_source(request.setup)
     info = LayerInfo(
         name=keras_name if known else f"{namespace}>{cls.__name__}",
         namespace=namespace,
@@ -237,6 +302,10 @@ def accept(
         library=library.dist.name if library is not None else "",
         library_version=library.dist.version if library is not None else "",
         expected_failures=request.expected_failures,
+        example_function=example_function,
+        example_source=example_source,
+        setup_function=setup_function,
+        setup_source=setup_source,
     )
     for name in (info.name, *info.alias_names, info.plugin_name):
         other = taken.get(name, custom_objects.get(name, cls))
@@ -246,13 +315,33 @@ def accept(
                 f"would take the name {name!r}, which is already "
                 f"{getattr(other, '__module__', '?')}:{getattr(other, '__qualname__', other)}'s",
             )
+    _FUNCTIONS[cls] = (request.example_function, request.setup)
     return Accepted(cls, info, known)
+
+
+def documentation(cls: type) -> str:
+    """The docstring of ``cls`` or of its nearest documented base below Keras's ``Layer``.
+
+    A subclass that only renames a documented layer (``class Embedding(keras.layers.Embedding):
+    pass``) is documented by it. ``inspect.getdoc`` would go on to ``Layer``'s own docstring,
+    which documents no layer in particular.
+    """
+    import keras
+
+    for klass in cls.__mro__:
+        if klass is keras.layers.Layer or klass is object:
+            break
+        doc = vars(klass).get("__doc__")
+        if isinstance(doc, str) and doc.strip():
+            return inspect.cleandoc(doc)
+    return ""
 
 
 def _json_example(example: Any, where: str) -> dict[str, Any]:
     """The example arguments as JSON data (tuples become lists), as the metadata cache keeps them.
 
-    Cold and warm lookups must see the same example, so anything JSON cannot hold is refused.
+    Cold and warm lookups must see the same example, so anything JSON cannot hold is refused:
+    a layer or tensor argument needs an example function.
     """
     if example is None:
         return {}
@@ -260,7 +349,7 @@ def _json_example(example: Any, where: str) -> dict[str, Any]:
         raise Refusal(
             where,
             f"was registered with example={shown(example)}; give a dict of constructor keyword "
-            "arguments",
+            "arguments, or a function that returns one",
         )
     for key, value in example.items():
         try:
@@ -269,7 +358,8 @@ def _json_example(example: Any, where: str) -> dict[str, Any]:
             raise Refusal(
                 where,
                 f"was registered with example[{shown(key)}]={shown(value)}, which is not JSON "
-                "data; give strings, numbers, lists or dicts (e.g. a dtype as 'float32')",
+                "data; give strings, numbers, lists or dicts (e.g. a dtype as 'float32'), or, "
+                "for a layer or tensor argument, a function that returns the arguments",
             ) from None
     return dict(json.loads(json.dumps(dict(example))))
 

@@ -59,12 +59,13 @@ class Check:
         return self.backend is not None
 
 
-# Twelve columns must fit a terminal: each check's heading is short, explained below the table.
+# Thirteen columns must fit a terminal: each check's heading is short, explained below the table.
 CATALOGUE: tuple[Check, ...] = (
     Check("docstring", _checks_layer.check_docstring, "doc"),
     Check("construct", _checks_layer.check_construct, "init", gatekeeper=True),
     Check("call", _checks_layer.check_call, "call", gatekeeper=True),
     Check("batch_independent", _checks_layer.check_batch_independent, "batch"),
+    Check("output_shape", _checks_layer.check_output_shape, "shape"),
     Check("config_roundtrip", _checks_config.check_config_roundtrip, "config"),
     Check("serialization", _checks_config.check_serialization, "serial"),
     Check(

@@ -100,11 +100,14 @@ def check_saving(subject: Subject, artifacts: Artifacts) -> str | None:
             if "could not be loaded" in str(exc) or "never built" in str(exc):
                 reason += _SUBLAYER_HINT
             raise CheckFailed(reason) from exc
+        loaded = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        if len(loaded) != 1 or type(loaded[0]).__name__ != subject.cls.__name__:
+            raise CheckFailed(
+                f"the reloaded model holds {loaded!r}, not one {subject.cls.__name__}"
+            )
+        subject.set_up(loaded[0])  # as its user would after loading it
         inputs = artifacts.arrays("inputs")
         outputs = numpy(flatten(model(model_inputs(inputs))))
-    loaded = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    if len(loaded) != 1 or type(loaded[0]).__name__ != subject.cls.__name__:
-        raise CheckFailed(f"the reloaded model holds {loaded!r}, not one {subject.cls.__name__}")
     changed = difference(artifacts.arrays("outputs"), outputs, **TOLERANCE)
     if changed:
         reason = f"the model reloaded in a fresh process gives other outputs ({changed})"
@@ -190,9 +193,7 @@ def check_backend_portable(subject: Subject, artifacts: Artifacts) -> str | None
             f"TensorFlow {len(weights)}"
         )
     layer.set_weights(weights)
-    changed = difference(
-        expected, numpy(flatten(subject.call(layer, inputs))), **NUMERIC_TOLERANCE
-    )
+    changed = difference(expected, numpy(flatten(subject.call(layer, inputs))), **NUMERIC_TOLERANCE)
     if changed:
         raise CheckFailed(
             f"with the same weights, its outputs under JAX differ from TensorFlow's ({changed})"

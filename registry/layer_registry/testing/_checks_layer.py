@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -29,27 +28,15 @@ _EXAMPLE_SECTION = re.compile(r"^\s*Examples?:\s*$", re.MULTILINE)
 
 
 def check_docstring(subject: Subject) -> str | None:
-    """The class has a docstring whose first line summarises it; an ``Example:`` is advised."""
-    doc = vars(subject.cls).get("__doc__")
-    text = inspect.cleandoc(doc) if isinstance(doc, str) else ""
+    """The class (or the documented layer it only renames) has a docstring whose first line
+    summarises it; an ``Example:`` is advised."""
+    from layer_registry._registry._registration import documentation
+
+    text = documentation(subject.cls)
     if not text.strip():
-        inherited = next(
-            (
-                f"{base.__module__}.{base.__qualname__}"
-                for base in subject.cls.__mro__[1:]
-                if (vars(base).get("__doc__") or "").strip() and base.__module__ != "builtins"
-            ),
-            None,
-        )
-        what = (
-            f"the class has no docstring of its own (help() shows {inherited}'s, but the registry "
-            "reads the class's own)"
-            if inherited and not inherited.startswith("keras.src.layers.layer.")
-            else "the class has no docstring"
-        )
         raise CheckFailed(
-            f"{what}: its first line is the layer's summary on the site and in "
-            "`layer-registry list`; add a docstring with a one-line summary"
+            "the class has no docstring: its first line is the layer's summary on the site and "
+            "in `layer-registry list`; add a docstring with a one-line summary"
         )
     if not _EXAMPLE_SECTION.search(text):
         return (
@@ -66,13 +53,21 @@ def check_construct(subject: Subject) -> str | None:
     """The class builds from the example's keyword arguments into a Keras layer."""
     import keras
 
-    arguments = ", ".join(f"{key}={value!r}" for key, value in subject.example.items())
     try:
-        layer = subject.make()
+        arguments = subject.arguments()
     except Exception as exc:
-        raise CheckFailed(f"{subject.cls.__name__}({arguments}) raised {one_line(exc)}") from exc
+        raise CheckFailed(f"the example function raised {one_line(exc)}") from exc
+    construction = subject.describe_construction()
+    try:
+        layer = subject.cls(**arguments)
+    except Exception as exc:
+        raise CheckFailed(f"{construction} raised {one_line(exc)}") from exc
     if not isinstance(layer, keras.layers.Layer):
-        raise CheckFailed(f"{subject.cls.__name__}({arguments}) is not a keras.layers.Layer")
+        raise CheckFailed(f"{construction} is not a keras.layers.Layer")
+    try:
+        subject.set_up(layer)
+    except Exception as exc:
+        raise CheckFailed(f"setup(layer) after {construction} raised {one_line(exc)}") from exc
     return None
 
 
@@ -112,18 +107,6 @@ def check_call(subject: Subject) -> str | None:
                 f"a {keras.backend.backend()} tensor: compute with keras.ops"
             )
     eager_shapes = [tuple(output.shape) for output in outputs]
-    if overrides(type(layer), "compute_output_shape"):
-        try:
-            declared = subject.output_shapes_from_layer(layer, shapes)
-        except Exception as exc:
-            raise CheckFailed(
-                f"compute_output_shape({shapes_text(shapes)}) raised {one_line(exc)}"
-            ) from exc
-        if not _shapes_match(declared, eager_shapes):
-            raise CheckFailed(
-                f"compute_output_shape gives {shapes_text(declared)} but the call returned "
-                f"{shapes_text(eager_shapes)}"
-            )
     try:
         symbolic = flatten(subject.call(subject.make(), subject.symbolic_inputs()))
     except Exception as exc:
@@ -155,6 +138,50 @@ def _shapes_match(declared: Sequence[Sequence[Any]], actual: Sequence[Sequence[A
         if any(w is not None and g is not None and w != g for w, g in zip(want, got, strict=True)):
             return False
     return True
+
+
+# -- output_shape -------------------------------------------------------------------------------
+
+
+def check_output_shape(subject: Subject) -> str | None:
+    """``compute_output_shape`` gives the shapes a call returns, at the example's batch size and,
+    on the same built layer, at another."""
+    layer = subject.make()
+    if not overrides(type(layer), "compute_output_shape"):
+        return None  # Keras's own traces the call: nothing of the layer's to compare
+    batch = subject.batch_size
+    for size in (batch, batch + 1):
+        shapes = subject.concrete_shapes(size)
+        try:
+            outputs = flatten(subject.call(layer, subject.inputs(batch=size)))
+        except Exception:
+            if size == batch:
+                raise  # call's own failure, reported there
+            return (
+                f"compared at batch size {batch} only: a call at {size} raised (see "
+                "batch_independent)"
+            )
+        try:
+            declared = subject.output_shapes_from_layer(layer, shapes)
+        except Exception as exc:
+            raise CheckFailed(
+                f"compute_output_shape({shapes_text(shapes)}) raised {one_line(exc)}"
+            ) from exc
+        if declared is None:
+            return None  # it declares nothing
+        actual = [tuple(output.shape) for output in outputs]
+        if not _shapes_match(declared, actual):
+            built = " on the layer built at batch size " + str(batch) if size != batch else ""
+            raise CheckFailed(
+                f"compute_output_shape({shapes_text(shapes)}){built} gives "
+                f"{shapes_text(declared)} but the call returned {shapes_text(actual)}"
+                + (
+                    ": is a shape kept from build()? take the batch axis from the input_shape given"
+                    if size != batch
+                    else ""
+                )
+            )
+    return None
 
 
 # -- batch_independent --------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from layer_registry._errors import one_line
+from layer_registry._models._example import call_args
 from layer_registry.testing._checks import CheckFailed
 from layer_registry.testing._checks import CheckSkipped
 from layer_registry.testing._checks import weight_name
 from layer_registry.testing._subject import Subject
-from layer_registry.testing._subject import call_args
 from layer_registry.testing._subject import dtype_name
 from layer_registry.testing._subject import flatten
 from layer_registry.testing._subject import is_float
@@ -155,8 +155,9 @@ def check_mixed_precision(subject: Subject) -> str | None:
     """Under ``mixed_float16`` the layer outputs float16 and keeps float32 variables."""
     import keras
 
-    if "dtype" in subject.example:
-        raise CheckSkipped(f"skipped: the example fixes dtype={subject.example['dtype']!r}")
+    fixed = subject.arguments().get("dtype")
+    if fixed is not None:
+        raise CheckSkipped(f"skipped: the example fixes dtype={fixed!r}")
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:

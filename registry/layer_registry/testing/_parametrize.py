@@ -45,7 +45,7 @@ def parametrize_with_checks(
     import pytest
 
     from layer_registry.testing._runner import Runner
-    from layer_registry.testing._subject import subjects_for
+    from layer_registry.testing._targets import subjects_for
 
     targets: list[Any] = []
     for layer in layers:

@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(
     if not targets:
         return
     from layer_registry.testing._runner import Runner
-    from layer_registry.testing._subject import subjects_for
+    from layer_registry.testing._targets import subjects_for
 
     runner = Runner(subjects_for(targets))
     config.stash[_RUNNER] = runner
@@ -66,9 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput and workerinput.get("layer_registry_shared"):
         from pathlib import Path
 
-        from layer_registry.testing import _runner
+        from layer_registry.testing import _sharing
 
-        _runner.SHARED_FOLDER = Path(workerinput["layer_registry_shared"])
+        _sharing.SHARED_FOLDER = Path(workerinput["layer_registry_shared"])
 
 
 @pytest.hookimpl(optionalhook=True)

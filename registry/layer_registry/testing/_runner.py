@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import importlib.util
-import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -25,13 +21,14 @@ from typing import Any
 from layer_registry._errors import one_line
 from layer_registry.testing import _checks
 from layer_registry.testing import _checks_fresh
+from layer_registry.testing import _sharing
 from layer_registry.testing._catalogue import BY_NAME
 from layer_registry.testing._catalogue import CHECKS
 from layer_registry.testing._catalogue import GATEKEEPERS
 from layer_registry.testing._results import CheckResult
 from layer_registry.testing._subject import Subject
-from layer_registry.testing._subject import subject_for
-from layer_registry.testing._subject import subjects_for
+from layer_registry.testing._targets import subject_for
+from layer_registry.testing._targets import subjects_for
 
 Progress = Callable[[CheckResult], None]
 
@@ -137,7 +134,7 @@ class Runner:
         """Run the fresh-process checks of ``backends`` not yet run, one process per backend.
 
         Under pytest-xdist, the workers of a run share each batch: the first to need it runs it
-        and the others read its results (see ``_shared_batch``).
+        and the others read its results (see ``_sharing.shared_batch``).
         """
         plans: list[tuple[str, list[tuple[Subject, tuple[str, ...]]]]] = []
         for backend in backends:
@@ -157,11 +154,13 @@ class Runner:
                     plan.append((subject, tuple(checks)))
             if plan:
                 plans.append((backend, plan))
-        shared = _shared_folder()
+        shared = _sharing.shared_folder()
         if shared is None:
             results: Iterable[CheckResult] = self._launch(plans)
         else:
-            results = (r for plan in plans for r in _shared_batch(shared, plan, self._launch))
+            results = (
+                r for plan in plans for r in _sharing.shared_batch(shared, plan, self._launch)
+            )
         for result in results:
             self._raw[(result.layer, result.check)] = result
             yield _expect(self.subjects[result.layer], result)
@@ -205,12 +204,13 @@ class Runner:
         gate = self._gate(subject, check)
         if gate:
             return CheckResult(subject.label, check, "skip", f"skipped: {gate} failed")
-        if subject.reference is None:
+        if not subject.importable():
+            what = "class" if subject.reference is None else "example or setup function"
             return CheckResult(
                 subject.label,
                 check,
                 "skip",
-                "skipped: the class is defined in __main__ or inside a function, so a fresh "
+                f"skipped: the {what} is defined in __main__ or inside a function, so a fresh "
                 "process cannot import it; move it to a module or register it in a plugin",
             )
         if BY_NAME[check].backend == "jax" and not jax_installed():
@@ -244,53 +244,6 @@ class Runner:
                 )
             self._artifacts[subject.label] = (prepared, time.perf_counter() - started)
         return self._artifacts[subject.label]
-
-
-SHARED_FOLDER: Path | None = None
-"""Where the pytest-xdist workers of a run share fresh-process results (set by the plugin)."""
-
-
-def _shared_folder() -> Path | None:
-    """The folder to share batches through, or None (not under xdist, or on Windows)."""
-    return SHARED_FOLDER if SHARED_FOLDER is not None and sys.platform != "win32" else None
-
-
-def _shared_batch(
-    folder: Path,
-    plan: tuple[str, list[tuple[Subject, tuple[str, ...]]]],
-    launch: Callable[[list[Any]], Iterator[CheckResult]],
-) -> list[CheckResult]:
-    """The raw results of one backend's batch, run by whichever worker asks first.
-
-    Every worker collects the same layers, so they all plan the same batches; a file lock
-    makes the others wait for the first and then read what it wrote.
-    """
-    import fcntl
-
-    backend, items = plan
-    # Whatever changes what a fresh process does is part of the key: the layers and checks,
-    # the import path and the variables layer-registry, Keras and the backends read.
-    environment = sorted(
-        (name, value)
-        for name, value in os.environ.items()
-        if name.startswith(("LAYER_REGISTRY_", "KERAS_", "TF_", "JAX_", "XLA_"))
-    )
-    key = hashlib.sha256(
-        repr(
-            (backend, [(s.portable(), checks) for s, checks in items], sys.path, environment)
-        ).encode()
-    ).hexdigest()[:24]
-    stored = folder / f"{key}.json"
-    with (folder / f"{key}.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if stored.exists():
-                return [CheckResult(**fields) for fields in json.loads(stored.read_text())]
-            results = list(launch([plan]))
-            stored.write_text(json.dumps([dataclasses.asdict(r) for r in results]))
-            return results
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def jax_installed() -> bool:
@@ -391,24 +344,28 @@ def run_checks(
 def check_layer(
     layer: str | type,
     *,
-    example: Mapping[str, Any] | None = None,
+    example: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     input_shape: Any = None,
     input_dtype: str | Iterable[str] | None = None,
     checks: Iterable[str] | str | None = None,
     expected_failures: Mapping[str, str] | None = None,
+    setup: Callable[[Any], Any] | None = None,
 ) -> list[CheckResult]:
     """Run the conformance checks on one layer; return a result per check, in order.
 
     Args:
         layer: a registered name (``"periodic>Time2Vec"``), or a layer class.
-        example: constructor keyword arguments; a registered layer's own by default.
+        example: constructor keyword arguments, or a function returning them (for layer or
+            tensor arguments, new for each layer); a registered layer's own by default.
         input_shape: an example input shape with the batch axis (a list of shapes for several
             inputs); a registered layer's own by default. A class that is not registered needs it.
         input_dtype: the input's dtype (``"int32"`` for indices); ``"float32"`` by default.
         checks: the names of the checks to run; all by default.
         expected_failures: ``{check: reason}`` for checks known to fail; they are reported as
             ``xfail``, and as ``fail`` if they pass. Adds to the class's
-            ``layer_registry_expected_failures``.
+            ``layer_registry_expected_failures`` and to what registration declared.
+        setup: ``setup(layer)``, run on each new layer before it is called; a registered
+            layer's own by default.
     """
     subject = subject_for(
         layer,
@@ -416,6 +373,7 @@ def check_layer(
         input_shape=input_shape,
         input_dtype=input_dtype,
         expected_failures=expected_failures,
+        setup=setup,
     )
     runner = Runner([subject], checks)
     try:

@@ -7,8 +7,6 @@ at module level.
 from __future__ import annotations
 
 import importlib
-import inspect
-import sys
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -18,14 +16,16 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
-from layer_registry._errors import PluginError
+from layer_registry._models._example import ExampleFunction
+from layer_registry._models._example import SetupFunction
+from layer_registry._models._example import build_example
+from layer_registry._models._example import call_layer
+from layer_registry._models._example import example_arguments
+from layer_registry._models._example import takes_positional_inputs
 from layer_registry._records import Shape
 
 if TYPE_CHECKING:
     import numpy as np
-
-EXPECTED_FAILURES_ATTRIBUTE = "layer_registry_expected_failures"
-"""The class attribute a layer declares its expected failures in: ``{check: reason}``."""
 
 _UNKNOWN_BATCH = 4
 _UNKNOWN_DIM = 5
@@ -45,8 +45,17 @@ class Subject:
     input_shape: Shape | tuple[Shape, ...] | None = None
     input_dtype: str | tuple[str, ...] = "float32"
     expected_failures: Mapping[str, str] = field(default_factory=dict)
+    example_function: str | None = ""
+    """``module:QualName`` of the function giving the example's arguments: "" when the example
+    is a dict, None when a fresh process cannot import the function."""
+    setup_function: str | None = ""
+    """``module:QualName`` of the ``setup(layer)`` function, in the same way."""
     cls: Any = field(default=None, compare=False, repr=False)
     """The class itself (in the process that made the subject; fresh processes load it)."""
+    functions: tuple[ExampleFunction | None, SetupFunction | None] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """The example function and setup themselves (in the process that made the subject)."""
 
     # -- the class ---------------------------------------------------------------------------
 
@@ -60,6 +69,8 @@ class Subject:
             "input_shape": self.input_shape,
             "input_dtype": self.input_dtype,
             "expected_failures": dict(self.expected_failures),
+            "example_function": self.example_function,
+            "setup_function": self.setup_function,
         }
 
     def load_class(self) -> type:
@@ -70,15 +81,50 @@ class Subject:
             import layer_registry
 
             return layer_registry.get(self.reference)
-        module_name, _, qualname = self.reference.partition(":")
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-        return obj
+        return _imported(self.reference)
+
+    def importable(self) -> bool:
+        """Whether a fresh process can find the class and its example and setup functions."""
+        return None not in (self.reference, self.example_function, self.setup_function)
+
+    def _functions(self) -> tuple[ExampleFunction | None, SetupFunction | None]:
+        if self.functions is not None:
+            return self.functions
+        from layer_registry._registry._registration import function_source
+        from layer_registry._registry._registration import registered_functions
+
+        # In a fresh process: the registered functions when they are the ones named (a lambda
+        # in a hook has no import path), else the named functions imported.
+        known = registered_functions(self.cls) if self.registered else (None, None)
+        names = (self.example_function, self.setup_function)
+        example, setup = (
+            function
+            if function is not None and function_source(function)[0] == name
+            else _imported(name)
+            for name, function in zip(names, known, strict=True)
+        )
+        return example, setup
+
+    def arguments(self) -> dict[str, Any]:
+        """The constructor keyword arguments (an example function's are new each time)."""
+        return example_arguments(self.example, self._functions()[0], display=self.label)
+
+    def describe_construction(self) -> str:
+        """``Class(units=4)`` as the example builds it, for reasons."""
+        name = self.cls.__name__
+        if self._functions()[0] is not None:
+            return f"{name}(**{self.example_function or 'example'}())"
+        return f"{name}({', '.join(f'{k}={v!r}' for k, v in self.example.items())})"
 
     def make(self) -> Any:
-        """A new instance built from the example's keyword arguments."""
-        return self.cls(**self.example)
+        """A new instance built from the example's keyword arguments, then set up."""
+        return build_example(self.cls, self.arguments(), self._functions()[1])
+
+    def set_up(self, layer: Any) -> None:
+        """Run the registered ``setup(layer)`` on a layer made otherwise (rebuilt, reloaded)."""
+        setup = self._functions()[1]
+        if setup is not None:
+            setup(layer)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -150,17 +196,18 @@ class Subject:
 
     def call(self, layer: Any, inputs: Sequence[Any], **kwargs: Any) -> Any:
         """Call ``layer`` on ``inputs``, passed as ``call_args`` says."""
-        return layer(*call_args(layer, inputs), **kwargs)
+        return call_layer(layer, inputs, **kwargs)
 
-    def output_shapes_from_layer(self, layer: Any, shapes: Sequence[Shape]) -> list[Shape]:
-        """``layer.compute_output_shape`` for ``shapes``, called as ``call`` is, flattened."""
+    def output_shapes_from_layer(self, layer: Any, shapes: Sequence[Shape]) -> list[Shape] | None:
+        """``layer.compute_output_shape`` for ``shapes``, called as ``call`` is, flattened;
+        None when it returns None (it declares nothing)."""
         if len(shapes) == 1:
             result = layer.compute_output_shape(shapes[0])
         elif takes_positional_inputs(type(layer)):
             result = layer.compute_output_shape(*shapes)
         else:
             result = layer.compute_output_shape(list(shapes))
-        return flatten_shapes(result)
+        return None if result is None else flatten_shapes(result)
 
     def model(self, layer: Any, batch: int | bool | None = True) -> Any:
         """A functional model whose only layer is ``layer``."""
@@ -171,32 +218,15 @@ class Subject:
         return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs)
 
 
-def call_args(layer: Any, inputs: Sequence[Any]) -> tuple[Any, ...]:
-    """The positional arguments a layer gets for ``inputs``.
-
-    One input is one argument. A layer whose ``call`` requires two or more positional arguments
-    (``MultiHeadAttention``'s ``query, value``) gets the inputs positionally; any other layer
-    with several inputs gets one list.
-    """
-    if len(inputs) == 1:
-        return (inputs[0],)
-    if takes_positional_inputs(type(layer)):
-        return tuple(inputs)
-    return (list(inputs),)
-
-
-def takes_positional_inputs(cls: type[Any]) -> bool:
-    """Whether ``cls.call`` requires two or more positional arguments."""
-    try:
-        parameters = list(inspect.signature(cls.call).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return False
-    required = [
-        p
-        for p in parameters
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    return len(required) >= 2
+def _imported(reference: str | None) -> Any:
+    """The object at ``module:QualName`` (None for "" or None)."""
+    if not reference:
+        return None
+    module_name, _, qualname = reference.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def model_inputs(arrays: Sequence[Any]) -> Any:
@@ -261,213 +291,3 @@ def difference(expected: Sequence[Any], actual: Sequence[Any], *, rtol: float, a
         elif not np.array_equal(want, got):
             return f"{where}values differ"
     return ""
-
-
-# -- resolving what to check --------------------------------------------------------------------
-
-
-def subjects_for(
-    targets: Iterable[Any] | None,
-    *,
-    expected_failures: Mapping[str, str] | None = None,
-) -> list[Subject]:
-    """Subjects for layer names, namespaces, registered classes or ``check_layer`` keyword dicts.
-
-    No targets means every installed layer.
-    """
-    import layer_registry
-    from layer_registry._registry import default_registry
-
-    items = list(targets) if targets is not None else []
-    if not items:
-        items = layer_registry.names()
-    subjects: list[Subject] = []
-    for item in items:
-        if isinstance(item, Mapping):
-            options = dict(item)
-            layer = options.pop("layer")
-            subjects.append(subject_for(layer, **options))
-            continue
-        # A word without '>' is a plugin's namespace when a plugin has it, else a class name.
-        if (
-            isinstance(item, str)
-            and ">" not in item
-            and default_registry().provider(item) is not None
-        ):
-            names = layer_registry.names(plugin=item)
-            if not names:
-                _raise_for_empty_namespace(item)
-            subjects.extend(subject_for(n, expected_failures=expected_failures) for n in names)
-            continue
-        subjects.append(subject_for(item, expected_failures=expected_failures))
-    labels: set[str] = set()
-    unique = []
-    for subject in subjects:
-        if subject.label not in labels:
-            labels.add(subject.label)
-            unique.append(subject)
-    return unique
-
-
-def _raise_for_empty_namespace(namespace: str) -> None:
-    """Why the installed plugin ``namespace`` has no layers to check: blocked, failed, or none."""
-    from layer_registry._registry import default_registry
-
-    plugin = default_registry().provider(namespace)
-    if plugin is not None and plugin.status in ("blocked", "failed"):
-        raise PluginError(
-            f"plugin {namespace!r} (distribution {plugin.distribution} {plugin.version}) "
-            f"is {plugin.status}: {plugin.error}",
-            namespace=namespace,
-            distribution=plugin.distribution,
-            version=plugin.version,
-        )
-    raise PluginError(
-        f"plugin {namespace!r} registers no layers",
-        namespace=namespace,
-        distribution=plugin.distribution if plugin else None,
-        version=plugin.version if plugin else None,
-    )
-
-
-def subject_for(
-    layer: str | type,
-    *,
-    example: Mapping[str, Any] | None = None,
-    input_shape: Any = None,
-    input_dtype: str | Iterable[str] | None = None,
-    expected_failures: Mapping[str, str] | None = None,
-) -> Subject:
-    """The subject for a registry name or a class; explicit arguments override registered ones."""
-    import layer_registry
-
-    info = None
-    if isinstance(layer, str):
-        info = layer_registry.info(layer)
-        cls = layer_registry.get(info.name)
-    elif inspect.isclass(layer):
-        cls = layer
-        info = _registered_info(cls)
-    else:
-        raise TypeError(
-            f"expected a layer name or a layer class, got {layer!r} "
-            f"({type(layer).__module__}.{type(layer).__qualname__})"
-        )
-    if info is not None:
-        label, reference, registered = info.name, info.name, True
-    else:
-        import keras
-
-        label = keras.saving.get_registered_name(cls)
-        reference = _import_path(cls)
-        registered = False
-    if input_shape is not None:
-        shape = _input_shape(input_shape, label)
-    else:  # the registry keeps the shapes it was given normalised, as these are
-        shape = info.input_shape if info else None
-    dtype = input_dtype if input_dtype is not None else (info.input_dtype if info else "float32")
-    the_example = dict(example if example is not None else (info.example if info else {}))
-    return Subject(
-        label=label,
-        reference=reference,
-        registered=registered,
-        example=the_example,
-        input_shape=shape,
-        input_dtype=dtype if isinstance(dtype, str) else tuple(dtype),
-        expected_failures=_expected_failures(
-            cls, label, the_example, info.expected_failures if info else {}, expected_failures
-        ),
-        cls=cls,
-    )
-
-
-def _registered_info(cls: type) -> Any:
-    """The registry record of ``cls`` when a plugin registered it, else None."""
-    import keras
-
-    import layer_registry
-    from layer_registry._errors import RegistryError
-    from layer_registry._registry import default_registry
-
-    name = keras.saving.get_registered_name(cls)
-    namespace, sep, _ = name.partition(">")
-    # Only a plugin that may load can have registered it (asking imports no plugin).
-    plugin = default_registry().provider(namespace) if sep else None
-    if plugin is None or plugin.status == "blocked":
-        return None
-    try:
-        if layer_registry.get(name) is cls:
-            return layer_registry.info(name)
-    except RegistryError:
-        pass
-    return None
-
-
-def _input_shape(shape: Any, label: str) -> Shape | tuple[Shape, ...] | None:
-    """An ``input_shape`` given to ``check_layer``, normalised as ``register`` does it."""
-    from layer_registry._registry._registration import normalise_shape
-
-    try:
-        return normalise_shape(shape, label)
-    except Exception as exc:  # the registry's refusal, worded for register()
-        raise ValueError(
-            f"check_layer({label}): input_shape={shape!r} is not a shape; give positive "
-            "integers (or None) with the batch axis first, e.g. (4, 16), or a list of such "
-            "shapes for several inputs"
-        ) from exc
-
-
-def _import_path(cls: type) -> str | None:
-    """``module:QualName`` when a fresh process can import the class that way, else None."""
-    if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:
-        return None
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _expected_failures(
-    cls: type,
-    label: str,
-    example: Mapping[str, Any],
-    registered: Mapping[str, str],
-    explicit: Mapping[str, str] | None,
-) -> dict[str, str]:
-    """Known quirks of Keras's own layers, then the class attribute, then what registration
-    declared, then ``explicit``: the later, the more specific, and it wins."""
-    # Here, not at the top: the catalogue imports the checks, which import this module.
-    from layer_registry.testing._catalogue import CHECKS
-
-    declared: dict[str, str] = {}
-    for source in (
-        known_expected_failures(cls, example),
-        getattr(cls, EXPECTED_FAILURES_ATTRIBUTE, None) or {},
-        registered,
-        explicit or {},
-    ):
-        for check, reason in dict(source).items():
-            if check not in CHECKS:
-                raise ValueError(
-                    f"{label} declares an expected failure of {check!r}, which is not a check; "
-                    f"the checks are: {', '.join(CHECKS)}"
-                )
-            if not isinstance(reason, str) or not reason.strip():
-                raise ValueError(
-                    f"{label} declares an expected failure of {check!r} without a reason; "
-                    "give one, e.g. {'jit_compile': 'uses a data-dependent shape'}"
-                )
-            declared[check] = reason
-    return declared
-
-
-def known_expected_failures(cls: type, example: Mapping[str, Any]) -> dict[str, str]:
-    """Expected failures of Keras's own layers, which cannot carry our class attribute."""
-    module = sys.modules.get("keras")
-    if module is None:
-        return {}
-    known: dict[str, str] = {}
-    batch_normalization = getattr(module.layers, "BatchNormalization", None)
-    if cls is batch_normalization and not example.get("synchronized"):
-        known["distributed"] = (
-            "Keras's BatchNormalization keeps per-replica moving statistics unless "
-            "synchronized=True (TensorFlow only), so its replicas disagree by design"
-        )
-    return known
