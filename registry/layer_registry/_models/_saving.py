@@ -30,6 +30,7 @@ from layer_registry._errors import MissingLayerError
 from layer_registry._errors import ModelFileError
 from layer_registry._errors import PluginVersionWarning
 from layer_registry._errors import ProvenanceWarning
+from layer_registry._files import replacing
 from layer_registry._models._archive import CONFIG_MEMBER
 from layer_registry._models._archive import METADATA_MEMBER
 from layer_registry._models._archive import PROVENANCE_FORMAT
@@ -280,16 +281,15 @@ def save_model(
         raise ValueError(f"a model file name must end in .keras; received {os.fspath(path)!r}")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-    # Write beside the target and rename: a failure never leaves a half-written file behind.
-    saved = target.with_name(f".{target.stem}.{os.getpid()}.partial.keras")
-    recorded = target.with_name(f".{target.stem}.{os.getpid()}.provenance.keras")
-    try:
-        keras.saving.save_model(model, saved)
-        _with_provenance(saved, recorded, str(target))
-        os.replace(recorded, target)
-    finally:
-        saved.unlink(missing_ok=True)
-        recorded.unlink(missing_ok=True)
+    # A failure never leaves a half-written file behind, nor replaces the old one.
+    with replacing(target) as recorded:
+        # Keras saves only to a name ending in .keras; the copy with provenance replaces target.
+        saved = recorded.with_name(f"{recorded.name}.partial.keras")
+        try:
+            keras.saving.save_model(model, saved)
+            _with_provenance(saved, recorded, str(target))
+        finally:
+            saved.unlink(missing_ok=True)
 
 
 def _with_provenance(saved: Path, recorded: Path, target: str) -> None:
