@@ -26,6 +26,13 @@ def shown(value: object, limit: int = 80) -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def without_colours(text: str) -> str:
+    """``text`` without terminal colour codes (Keras colours its messages for terminals)."""
+    return _ANSI.sub("", text)
+
+
 # TensorFlow's op errors: "{{function_node __wrapped__...}} <message> [Op:MatMul] name: ".
 _TF_WRAPPING = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](\s*name:.*)?$")
 # Lines that wrap the reason rather than give it: Keras's call and deserialization frames,
@@ -47,7 +54,7 @@ def one_line(exc: BaseException, limit: int = 400) -> str:
     end with it, and Keras's deserialization errors nest the root cause on their last
     "Exception encountered:" line. What is left is joined in order.
     """
-    text = _ANSI.sub("", str(exc))
+    text = without_colours(str(exc))
     lines = [_TF_WRAPPING.sub("", line).strip() for line in text.splitlines()]
     if any(line.startswith("Traceback (most recent call last)") for line in lines):
         # A traceback quoted in the message: its last line is the error.

@@ -12,6 +12,7 @@ import layer_registry
 from layer_registry import _quiet
 from layer_registry import _settings
 from layer_registry._errors import RegistryError
+from layer_registry._errors import one_line
 
 EXIT_ERROR = 2
 
@@ -46,10 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if _settings.flag(_settings.DEBUG):
             raise
-        message = str(exc).splitlines()[0] if str(exc) else ""
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {message} "
-            "(set LAYER_REGISTRY_DEBUG=1 to see the traceback)",
+            f"error: unexpected {one_line(exc)} (set LAYER_REGISTRY_DEBUG=1 to see the traceback)",
             err=True,
         )
         return EXIT_ERROR

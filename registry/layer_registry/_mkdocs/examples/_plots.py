@@ -12,10 +12,10 @@ without running anything); the drawing runs in the example worker.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+from layer_registry._files import replacing
 from layer_registry._records import LayerInfo
 
 SWEEP = (-3.0, 3.0, 241)
@@ -100,6 +100,5 @@ def draw(layer: Any, x: Any, path: Path) -> None:
     axes.set_ylabel(f"output units{where} ({shown})")
     axes.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp.png")
-    figure.savefig(temporary, format="png")
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        figure.savefig(temporary, format="png")

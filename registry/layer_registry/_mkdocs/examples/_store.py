@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from layer_registry._files import write_atomically
 from layer_registry._mkdocs.examples._records import FORMAT
 from layer_registry._mkdocs.examples._records import ExampleResult
 from layer_registry._records import LayerInfo
@@ -123,10 +124,8 @@ class ExampleCache:
         path = self.folder / f"{result.key}.json"
         with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
-            # Written beside, then renamed: a concurrent build never reads half a file.
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(result.to_json()), encoding="utf-8")
-            os.replace(temporary, path)
+            # A concurrent build never reads half a file.
+            write_atomically(path, json.dumps(result.to_json()))
 
     def close(self) -> None:
         if self._temporary is not None:

@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import linecache
-import re
 import sys
 import traceback
 import warnings
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from layer_registry import _child
+from layer_registry._errors import one_line
+from layer_registry._errors import without_colours
 from layer_registry._mkdocs.examples._plots import draw
 from layer_registry._mkdocs.examples._records import BlockResult
 from layer_registry._mkdocs.examples._records import ExampleResult
@@ -85,9 +86,6 @@ def _describe_initializer(initializer: Any, dtype: Any) -> str:
     return getattr(initializer, "__name__", None) or type(initializer).__name__
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
 def _execute(code: str, namespace: dict[str, Any], filename: str, title: str) -> BlockResult:
     """Run ``code``; keep what it printed and, if it raised, the traceback without our frames."""
     # Registered so that tracebacks show the example's lines.
@@ -103,16 +101,13 @@ def _execute(code: str, namespace: dict[str, Any], filename: str, title: str) ->
             while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
                 tb = tb.tb_next
             # Keras colours its messages for terminals; a web page shows the codes verbatim.
-            error = _ANSI.sub("", "".join(traceback.format_exception(type(exc), exc, tb)))
+            error = without_colours("".join(traceback.format_exception(type(exc), exc, tb)))
             lines = error.rstrip().splitlines()
             if len(lines) > 40:
                 lines = [*lines[:5], "...", *lines[-30:]]
             block.error = "\n".join(lines)
-            message = " ".join(_ANSI.sub("", str(exc)).split())
-            if len(message) > 300:
-                message = message[:297] + "..."
-            block.summary = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    text = _ANSI.sub("", output.getvalue())
+            block.summary = one_line(exc, limit=300)
+    text = without_colours(output.getvalue())
     if len(text) > OUTPUT_LIMIT:
         text = text[:OUTPUT_LIMIT] + f"\n... ({len(text) - OUTPUT_LIMIT} more characters)\n"
     block.output = text
@@ -124,6 +119,9 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
 
     recorder.reset()
     result = ExampleResult(job["name"], job["key"])
+    # Keras numbers auto-named layers per process: start each job afresh, so that a page reads
+    # the same whichever examples ran before it on this worker.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     first = _execute(job["code"], namespace, f"<example of {job['name']}>", "The generated example")
@@ -136,7 +134,7 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
                 draw(layer, namespace["x"], Path(job["plot_path"]))
                 result.plot = True
             except Exception as exc:
-                result.plot_error = f"{type(exc).__name__}: {exc}"
+                result.plot_error = one_line(exc)
     for number, code in enumerate(job.get("blocks", ()), start=1):
         keras.utils.set_random_seed(0)
         result.blocks.append(
