@@ -102,4 +102,4 @@ def test_one_test_per_layer_and_check_with_outcomes_and_k_selection(tmp_path):
     assert "_runner.py" not in out
     assert "kept for an old checkpoint" in out
     # Every check exists for every layer; -k left only the four asked for.
-    assert "24 deselected" in out
+    assert "27 deselected" in out
