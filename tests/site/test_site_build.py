@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
+import click
+
 from support.site_builds import Build
 
 MKDOCS_WARNING = re.compile(r"^(WARNING|ERROR)\s+-", re.MULTILINE)
@@ -21,7 +23,10 @@ def installed_layers(build: Build) -> list[dict]:
     """The layers the registry lists in the build's environment (same PYTHONPATH, cache)."""
     result = subprocess.run(
         [sys.executable, "-m", "layer_registry", "list", "--json"],
-        capture_output=True, text=True, env=build.env, check=True,
+        capture_output=True,
+        text=True,
+        env=build.env,
+        check=True,
     )
     return json.loads(result.stdout)
 
@@ -144,15 +149,18 @@ def test_the_first_build_says_how_many_examples_of_how_many_plugins_it_runs(site
         f"examples: 0 cached, running {len(layers)} examples of {len(plugins)} plugins "
         f"({', '.join(plugins)}) in "
     )
-    assert re.search(re.escape(line) + r"(1 worker process|[2-9]\d* worker processes)$",
-                     site_build.stderr, flags=re.MULTILINE), site_build.stderr[-3000:]
+    assert re.search(
+        re.escape(line) + r"(1 worker process|[2-9]\d* worker processes)$",
+        site_build.stderr,
+        flags=re.MULTILINE,
+    ), site_build.stderr[-3000:]
 
 
 def test_the_cli_reference_is_written_from_the_cli(site_build: Build):
     from layer_registry._cli import cli
 
     page = text_of(site_build.page("reference/cli"))
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert f"layer-registry {name}" in page
     assert "--plugin NS" in page
 

@@ -6,6 +6,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import click
 import markdown
 import pytest
 
@@ -24,8 +25,14 @@ from layer_registry._mkdocs.examples import why_no_plot
 
 def info(**fields) -> LayerInfo:
     defaults = dict(
-        name="acme>Gated", namespace="acme", class_name="Gated", distribution="acme-layers",
-        version="1.0", summary="A gate.", example={"units": 3}, input_shape=(4, 5),
+        name="acme>Gated",
+        namespace="acme",
+        class_name="Gated",
+        distribution="acme-layers",
+        version="1.0",
+        summary="A gate.",
+        example={"units": 3},
+        input_shape=(4, 5),
         import_path="acme_layers.gated:Gated",
     )
     return LayerInfo(**{**defaults, **fields})
@@ -33,7 +40,7 @@ def info(**fields) -> LayerInfo:
 
 def test_docstring_examples_takes_every_block_of_the_example_section_only():
     doc = textwrap.dedent(
-        '''
+        """
         A layer.
 
         ```python
@@ -65,11 +72,9 @@ def test_docstring_examples_takes_every_block_of_the_example_section_only():
 
         Input shape:
             (batch, features)
-        '''
+        """
     )
-    assert docstring_examples(doc) == [
-        'print(1)\n', "x = 2\nprint(x)\n", 'print("indented")\n'
-    ]
+    assert docstring_examples(doc) == ["print(1)\n", "x = 2\nprint(x)\n", 'print("indented")\n']
     assert docstring_examples("Examples:\n\n```\nprint(3)\n```\n") == ["print(3)\n"]
     assert docstring_examples("No examples here.") == []
 
@@ -150,13 +155,21 @@ def test_a_plotted_page_shows_the_figure_with_its_caption():
 @pytest.mark.parametrize(
     ("layer", "result", "why"),
     [
-        (info(input_dtype="int32"), ExampleResult("acme>Gated", "k"),
-         "the example input is int32, and the plot sweeps a floating-point input"),
-        (info(input_shape=(4, 16, 1)),
-         ExampleResult("acme>Gated", "k", plot_error="ValueError: the output drops the steps"),
-         "ValueError: the output drops the steps"),
-        (info(), ExampleResult("acme>Gated", "k", blocks=[BlockResult("b", "", "", "Tb", "E")]),
-         "the example did not run to the end"),
+        (
+            info(input_dtype="int32"),
+            ExampleResult("acme>Gated", "k"),
+            "the example input is int32, and the plot sweeps a floating-point input",
+        ),
+        (
+            info(input_shape=(4, 16, 1)),
+            ExampleResult("acme>Gated", "k", plot_error="ValueError: the output drops the steps"),
+            "ValueError: the output drops the steps",
+        ),
+        (
+            info(),
+            ExampleResult("acme>Gated", "k", blocks=[BlockResult("b", "", "", "Tb", "E")]),
+            "the example did not run to the end",
+        ),
     ],
     ids=["int-input", "plot-raised", "example-failed"],
 )
@@ -196,13 +209,27 @@ def test_the_results_section_shows_output_weights_config_plot_and_conformance():
             BlockResult("The generated example", "print('x')", "output shape: (4, 3)\n"),
             BlockResult("Docstring example 1", "raise KeyError", "", "Traceback ...", "KeyError"),
         ],
-        weights=[{"name": "gated/kernel", "shape": [5, 3], "dtype": "float32",
-                  "trainable": True, "initializer": "ones"}],
+        weights=[
+            {
+                "name": "gated/kernel",
+                "shape": [5, 3],
+                "dtype": "float32",
+                "trainable": True,
+                "initializer": "ones",
+            }
+        ],
         config='{"units": 3}',
         plot=True,
     )
-    rows = [{"layer": "acme>Gated", "check": "saving", "status": "fail",
-             "reason": "weights | lost", "seconds": 1.5}]
+    rows = [
+        {
+            "layer": "acme>Gated",
+            "check": "saving",
+            "status": "fail",
+            "reason": "weights | lost",
+            "seconds": 1.5,
+        }
+    ]
     markdown = pages.results_section(info(), result, plot="Gated.png", conformance=rows)
     assert "output shape: (4, 3)" in markdown
     assert '!!! failure "Docstring example 1 raised an error"' in markdown
@@ -229,13 +256,10 @@ def test_the_layer_page_names_the_layer_and_asks_mkdocstrings_for_its_class():
 
 def test_the_cli_reference_documents_every_command_and_option():
     from layer_registry._cli import cli
-    from layer_registry._cli._docs import docs_group
     from layer_registry._mkdocs.cli_reference import cli_reference
 
-    if "docs" not in cli.commands:
-        cli.add_command(docs_group)
     page = cli_reference(cli, "layer-registry")
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert f"## `layer-registry {name}`" in page
     assert "### `layer-registry docs build`" in page
     assert "`-o, --output DIR`" in page

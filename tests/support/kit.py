@@ -94,13 +94,7 @@ def register_layers(register):
 '''
 """The classic tutorial's layer (tf.* ops, no docstring) and a forgetful one, as a plugin."""
 
-CLI_CODE = (
-    "import sys\n"
-    "from layer_registry._cli import cli, main\n"
-    "from layer_registry._cli._check import check_command\n"
-    "cli.commands.setdefault('check', check_command)\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
+CLI_CODE = "import sys\nfrom layer_registry._cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
 def run_check_cli(*args: str, pythonpath: Sequence[Path] = ()) -> subprocess.CompletedProcess[str]:

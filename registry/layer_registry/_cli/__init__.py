@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -55,7 +57,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A command group that imports a command's module only when that command runs.
+
+    ``layer-registry list`` should not pay for the conformance kit, the model readers or
+    MkDocs: each family of commands lives in its own module, imported on first use.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+        """Command name -> ``module:attribute`` of its click command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+_COMMANDS = {
+    "list": "layer_registry._cli._layers:list_command",
+    "search": "layer_registry._cli._layers:search_command",
+    "show": "layer_registry._cli._layers:show_command",
+    "plugins": "layer_registry._cli._plugins:plugins_command",
+    "doctor": "layer_registry._cli._plugins:doctor_command",
+    "new": "layer_registry._cli._plugins:new_command",
+    "build": "layer_registry._cli._models:build_command",
+    "requirements": "layer_registry._cli._models:requirements_command",
+    "docs": "layer_registry._cli._docs:docs_group",
+    "check": "layer_registry._cli._check:check_command",
+}
+
+
+@click.group(
+    cls=_LazyGroup,
+    lazy=_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(layer_registry.__version__, prog_name="layer-registry")
 def cli() -> None:
     """Find, inspect and use the custom Keras layers installed as plugins.
@@ -80,30 +122,3 @@ def run() -> None:
     # Before anything imports TensorFlow: its start-up lines would bury the one line asked for.
     _quiet.filter_native_stderr()
     sys.exit(main())
-
-
-# Each family of commands lives in its own module.
-from layer_registry._cli._check import check_command  # noqa: E402
-from layer_registry._cli._docs import docs_group  # noqa: E402
-from layer_registry._cli._layers import list_command  # noqa: E402
-from layer_registry._cli._layers import search_command  # noqa: E402
-from layer_registry._cli._layers import show_command  # noqa: E402
-from layer_registry._cli._models import build_command  # noqa: E402
-from layer_registry._cli._models import requirements_command  # noqa: E402
-from layer_registry._cli._plugins import doctor_command  # noqa: E402
-from layer_registry._cli._plugins import new_command  # noqa: E402
-from layer_registry._cli._plugins import plugins_command  # noqa: E402
-
-for _command in (
-    list_command,
-    search_command,
-    show_command,
-    plugins_command,
-    doctor_command,
-    new_command,
-    build_command,
-    requirements_command,
-    docs_group,
-    check_command,
-):
-    cli.add_command(_command)
