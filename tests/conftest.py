@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from support import LIBRARY_PLUGINS
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -22,6 +24,12 @@ def _private_metadata_cache(tmp_path_factory: pytest.TempPathFactory):
         del os.environ["LAYER_REGISTRY_CACHE_DIR"]
     else:
         os.environ["LAYER_REGISTRY_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _without_library_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core's tests see the bundled core plugins, not keras-hub's and keras-rs's wrappers."""
+    monkeypatch.setenv("LAYER_REGISTRY_DISABLE", LIBRARY_PLUGINS)
 
 
 _counter = itertools.count()

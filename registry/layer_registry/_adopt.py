@@ -11,7 +11,7 @@ from typing import Any
 
 
 def adopt(
-    register: Callable[..., None],
+    register: Callable[..., object],
     module: ModuleType,
     *,
     exclude: Iterable[str] = (),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from support import LIBRARY_PLUGINS
 from support.processes import run_python
 
 
@@ -59,7 +60,7 @@ def test_a_saved_model_loads_in_another_process_with_plain_keras_after_load(tmp_
 def test_environment_filters_set_after_import_still_apply():
     result = run_python(
         "import os, json, layer_registry\n"
-        "os.environ['LAYER_REGISTRY_DISABLE'] = 'examples'\n"
+        f"os.environ['LAYER_REGISTRY_DISABLE'] = 'examples,{LIBRARY_PLUGINS}'\n"
         "status = {p.namespace: p.status for p in layer_registry.plugins()}\n"
         "print(json.dumps(status['examples']))"
     )

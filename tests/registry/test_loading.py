@@ -11,6 +11,7 @@ import pytest
 import layer_registry
 from layer_registry import PluginError
 from layer_registry import Registry
+from support import LIBRARY_PLUGINS
 from support.distributions import plugin_source
 from support.distributions import write_plugin
 
@@ -320,7 +321,7 @@ def test_disable_and_only_block_plugins_without_importing_them(site_dir, unique,
         namespace=f"dropped_{unique}",
         distribution=f"dropped-{unique}",
     )
-    monkeypatch.setenv("LAYER_REGISTRY_DISABLE", f"{dropped},examples")
+    monkeypatch.setenv("LAYER_REGISTRY_DISABLE", f"{dropped},examples,{LIBRARY_PLUGINS}")
     registry = Registry()
 
     assert f"{kept}>Kept" in registry.names()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layer_registry._quiet import without_noise
+from support import LIBRARY_PLUGINS
 
 TESTS = Path(__file__).resolve().parents[1]
 """``tests/``: on ``PYTHONPATH`` of every subprocess, so it can import ``support``."""
@@ -38,6 +39,9 @@ def environment(pythonpath: Sequence[Path], env: Environment | None) -> dict[str
     ):
         if variable not in (env or {}):
             environment.pop(variable, None)
+    if "LAYER_REGISTRY_ONLY" not in (env or {}):
+        blocked = environment.get("LAYER_REGISTRY_DISABLE")
+        environment["LAYER_REGISTRY_DISABLE"] = ",".join(filter(None, [blocked, LIBRARY_PLUGINS]))
     return {name: value for name, value in environment.items() if value is not None}
 
 

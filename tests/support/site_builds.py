@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from support import LIBRARY_PLUGINS
 from support.distributions import plugin_source
 from support.distributions import write_plugin
 
@@ -144,8 +145,9 @@ def environment(pythonpath: list[Path], cache: Path) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "NO_MKDOCS_2_WARNING": "1",
     }
-    for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_DISABLE", "LAYER_REGISTRY_STRICT"):
+    for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_STRICT"):
         env.pop(variable, None)
+    env["LAYER_REGISTRY_DISABLE"] = LIBRARY_PLUGINS
     return env
 
 
