@@ -13,7 +13,6 @@ import layer_registry
 from layer_registry_kerashub._layers import IMAGE_CONVERTER
 from layer_registry_kerashub._layers import LAYERS
 from layer_registry_kerashub._reasons import DATA_FORMAT_NOT_SAVED
-from layer_registry_kerashub._reasons import NO_OWN_DOCSTRING
 
 TAGS = ["keras-hub"]
 """Tags every keras-hub layer gets."""
@@ -37,15 +36,13 @@ def layers(module: ModuleType) -> dict[str, dict[str, Any]]:
     """``LAYERS``, plus every image converter without an entry of its own.
 
     One example serves the converters that take ImageConverter's arguments. The defects they
-    inherit are declared where a class has them, so a converter keras-hub fixes (or gives a
-    docstring of its own) is reported as fixed rather than hidden.
+    inherit are declared where a class has them, so a converter keras-hub fixes is reported as
+    fixed rather than hidden.
     """
     options = {name: dict(entry) for name, entry in LAYERS.items()}
     for name, cls in image_converters(module).items():
         entry = options.setdefault(name, dict(IMAGE_CONVERTER))
         inherited: dict[str, str] = {}
-        if not (vars(cls).get("__doc__") or "").strip():
-            inherited["docstring"] = NO_OWN_DOCSTRING
         if _drops_data_format(cls):
             inherited["config_roundtrip"] = DATA_FORMAT_NOT_SAVED
         entry["expected_failures"] = {**inherited, **entry.get("expected_failures", {})}

@@ -11,6 +11,7 @@ from typing import Any
 
 from layer_registry_kerashub._reasons import ANTIALIASED_RESIZE
 from layer_registry_kerashub._reasons import FLOAT32_WHATEVER_THE_POLICY
+from layer_registry_kerashub._reasons import NOT_TRACEABLE_ON_JAX
 from layer_registry_kerashub._reasons import ONE_IMAGE_PER_CALL
 from layer_registry_kerashub._reasons import ONE_VIDEO_PER_CALL
 from layer_registry_kerashub._reasons import PYTHON_LISTS
@@ -45,6 +46,11 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (2, 16, 16, 3),
         "tags": ["image-preprocessing"],
         "expected_failures": {
+            "backend_portable": NOT_TRACEABLE_ON_JAX,
+            "saving": (
+                "a saved model reloads with the defaults of max_soft_tokens and "
+                "pooling_kernel_size, which get_config leaves out: other output shapes"
+            ),
             "config_roundtrip": (
                 "get_config keeps patch_size but leaves out max_soft_tokens and "
                 "pooling_kernel_size, so from_config rebuilds it with their defaults"
@@ -58,6 +64,7 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (16, 16, 3),
         "tags": ["image-preprocessing"],
         "expected_failures": {
+            "backend_portable": NOT_TRACEABLE_ON_JAX,
             "batch_independent": ONE_IMAGE_PER_CALL,
             "mixed_precision": FLOAT32_WHATEVER_THE_POLICY,
         },
@@ -72,6 +79,10 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (2, 2, 16, 16, 3),
         "tags": ["video-preprocessing"],
         "expected_failures": {
+            "backend_portable": (
+                "under the JAX backend Keras cannot infer its output shape from a symbolic "
+                "call, and it has no compute_output_shape"
+            ),
             "jit_compile": ANTIALIASED_RESIZE,
             "mixed_precision": FLOAT32_WHATEVER_THE_POLICY,
         },
@@ -98,6 +109,7 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (2, 160),
         "tags": ["audio-preprocessing"],
         "expected_failures": {
+            "backend_portable": NOT_TRACEABLE_ON_JAX,
             "jit_compile": (
                 "pads the audio with RaggedTensorToTensor, which XLA cannot compile "
                 "(No registered 'RaggedTensorToTensor' OpKernel for XLA_CPU_JIT)"
@@ -116,6 +128,7 @@ LAYERS: dict[str, dict[str, Any]] = {
         },
         "input_shape": (2, 160),
         "tags": ["audio-preprocessing"],
+        "expected_failures": {"backend_portable": NOT_TRACEABLE_ON_JAX},
     },
     "Gemma3nAudioConverter": {
         # Every argument is required: these are Gemma 3n's own, scaled to 160 samples.
@@ -141,6 +154,7 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (2, 160),
         "tags": ["audio-preprocessing"],
         "expected_failures": {
+            "backend_portable": NOT_TRACEABLE_ON_JAX,
             "jit_compile": (
                 "computes its features in a Python function (EagerPyFunc), which XLA cannot compile"
             ),
@@ -150,6 +164,7 @@ LAYERS: dict[str, dict[str, Any]] = {
         "example": _AUDIO,
         "input_shape": (2, 160),
         "tags": ["audio-preprocessing"],
+        "expected_failures": {"backend_portable": NOT_TRACEABLE_ON_JAX},
     },
     # -- text preprocessing (token ids; strings work too) --------------------------------
     "StartEndPacker": {
@@ -247,18 +262,16 @@ LAYERS: dict[str, dict[str, Any]] = {
         "input_shape": (2, 8),
         "input_dtype": "int32",
         "tags": ["embedding"],
-        "expected_failures": {
-            "docstring": (
-                "keras-hub's ReversibleEmbedding subclasses keras.layers.ReversibleEmbedding "
-                "without a docstring of its own"
-            ),
-        },
     },
     "RMSNormalization": {
         "example": {"input_dim": 16},
         "input_shape": (2, 8, 16),
         "tags": ["normalization"],
         "expected_failures": {
+            "saving": (
+                "keras.saving.load_model fails: __init__(self, input_dim) takes no **kwargs, "
+                "so the trainable and dtype in its saved config are refused"
+            ),
             "config_roundtrip": (
                 "__init__(self, input_dim) takes no **kwargs, so from_config fails on the "
                 "trainable and dtype that Keras writes into every layer's config"
@@ -358,6 +371,12 @@ LAYERS: dict[str, dict[str, Any]] = {
         },
         "input_shape": (2, 16, 16, 3),
         "tags": ["segmentation", "segment-anything"],
+        "expected_failures": {
+            "saving": (
+                "a model saved with it gives other outputs once reloaded (by up to 0.15 for "
+                "outputs up to 3): not every weight it uses is restored on load"
+            ),
+        },
     },
     "SAM3TextEncoder": {
         # Token ids and their padding mask.

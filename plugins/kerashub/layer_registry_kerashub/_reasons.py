@@ -3,10 +3,6 @@
 Each is a real defect of keras-hub 0.32's layer, as the plugin's README lists under "Findings".
 """
 
-NO_OWN_DOCSTRING = (
-    "keras-hub gives this class no docstring of its own: it shows its base class's, which "
-    "does not describe it"
-)
 DATA_FORMAT_NOT_SAVED = (
     "ImageConverter.get_config leaves out data_format, so a converter built with "
     "data_format='channels_first' comes back from its config as channels_last"
@@ -34,4 +30,9 @@ PYTHON_LISTS = (
 SYMBOLIC_FLOAT32_TOKENS = (
     "a symbolic call declares float32 token ids (its output spec takes the layer's float "
     "dtype) while the call returns int32, so a functional model gets the wrong dtype"
+)
+NOT_TRACEABLE_ON_JAX = (
+    "cannot be traced under the JAX backend: a symbolic call or jax.jit turns a traced value "
+    "into a concrete one, and JAX's own error then fails (AttributeError: 'str' object has no "
+    "attribute '_error_repr')"
 )
