@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -67,6 +66,8 @@ def adopt(
 
 def _public_layers(module: ModuleType, layer: type) -> dict[str, type]:
     """``{class name: class}`` of the layer classes ``module`` exports from its own package."""
+    import inspect
+
     package = module.__name__.split(".")[0]
     names = getattr(module, "__all__", None)
     if names is None:
