@@ -121,8 +121,8 @@ def test_the_generated_markdown_renders_without_markdown_extensions_listed(plain
     # The example's output: a code block titled "Output", not a paragraph of literal fences.
     assert any("output shape: (2, 2)" in block for block in blocks), blocks
     assert re.search(r'class="filename">Output<', page)
-    # The failing docstring example: a failure box holding its traceback.
-    box = re.search(r'<div class="admonition failure">(.*?)</div>\s*(?:<h|<p)', page, flags=re.S)
+    # The failing docstring example: the library's, a warning box holding its traceback.
+    box = re.search(r'<div class="admonition warning">(.*?)</div>\s*(?:<h|<p)', page, flags=re.S)
     assert box and "boom from the docstring example" in text_of(box[1])
     # The plot: a lazily loaded image in a figure with its caption (md_in_html, added too).
     assert re.search(r'<figure class="lr-plot">\s*<img[^>]*loading="lazy"', page)

@@ -199,6 +199,10 @@ def test_a_result_names_its_first_failure():
     block = BlockResult("Docstring example 1", "", "", "Traceback", "KeyError: 'x'")
     failed = ExampleResult("a>B", "k", blocks=[block])
     assert failed.failure == "Docstring example 1 raised KeyError: 'x'"
+    # After the generated example, a failing block is the docstring's: shown, not a failure.
+    generated = BlockResult("The generated example", "", "")
+    library = ExampleResult("a>B", "k", blocks=[generated, block])
+    assert library.failure is None and library.docstring_failures == [block]
 
 
 def test_the_results_section_shows_output_weights_config_plot_and_conformance():
@@ -232,11 +236,15 @@ def test_the_results_section_shows_output_weights_config_plot_and_conformance():
     ]
     markdown = pages.results_section(info(), result, plot="Gated.png", conformance=rows)
     assert "output shape: (4, 3)" in markdown
-    assert '!!! failure "Docstring example 1 raised an error"' in markdown
+    # The docstring's example is the library's: a warning box, not the site's failure.
+    assert '!!! warning "Docstring example 1 from acme_layers\'s docstring failed: KeyError"' in (
+        markdown
+    )
     assert "| `gated/kernel` | `(5, 3)` | float32 | yes | `ones` |" in markdown
     assert "![Response" in markdown and "(Gated.png)" in markdown
     assert '{"units": 3}' in markdown
     assert "| `saving` | **FAIL** | weights \\| lost | 1.50 |" in markdown
+    assert "**0 passed, 1 failed**" in markdown
 
 
 def test_a_fenced_block_is_never_closed_by_its_content():

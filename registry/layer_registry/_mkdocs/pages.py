@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
 from layer_registry._mkdocs import examples
+from layer_registry._mkdocs.conformance import section as conformance_section
 from layer_registry._mkdocs.examples import ExampleResult
-from layer_registry._mkdocs.examples import create_call
+from layer_registry._mkdocs.markup import cell
+from layer_registry._mkdocs.markup import code_span
+from layer_registry._mkdocs.markup import count
+from layer_registry._mkdocs.markup import fenced
+from layer_registry._mkdocs.markup import fields_table
+from layer_registry._mkdocs.markup import indent
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
 
@@ -32,6 +37,7 @@ API_OPTIONS = {
     "show_bases": True,
     "merge_init_into_class": True,
     "show_signature_annotations": True,
+    # Replaced per layer by the style its docstring is written in (numpydoc or Google).
     "docstring_style": "google",
     # Other people's docstrings (untyped **kwargs, Args that document `inputs`) must not fail
     # a strict build: griffe's docstring warnings are about their style, not our site.
@@ -42,104 +48,12 @@ API_OPTIONS = {
 not depend on the site's global mkdocstrings configuration."""
 
 
-def count(number: int, noun: str, plural: str | None = None) -> str:
-    """``1 example``, ``3 examples``; ``plural`` when adding an "s" is wrong."""
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
-
-
-def cell(text: str) -> str:
-    """Markdown made safe for one cell of a table: one line, no bare column separators."""
-    return text.replace("|", "\\|").replace("\n", " ").strip()
-
-
-def code_span(text: str) -> str:
-    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{padding}{text}{padding}{ticks}"
-
-
-def fenced(text: str, language: str = "", title: str | None = None) -> str:
-    """A fenced code block that nothing inside ``text`` can close early."""
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`{3,}", text)), default=0) + 1)
-    header = language + (f' title="{title}"' if title else "")
-    return f"{fence}{header}\n{text.rstrip()}\n{fence}\n"
-
-
-def indent(text: str, prefix: str = "    ") -> str:
-    return "".join(prefix + line if line.strip() else line for line in text.splitlines(True))
-
-
-def fields_table(rows: Iterable[tuple[str, str]]) -> list[str]:
-    """A two-column table of a record's fields, under real headers (never an empty row)."""
-    return ["| Field | Value |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows)]
-
-
 def tag_links(tags: Iterable[str], catalog: str) -> str:
     return " ".join(f"[{code_span(tag)}]({catalog}?tag={tag})" for tag in tags) or "-"
 
 
 def plugin_title(plugin: PluginInfo) -> str:
     return plugin.namespace
-
-
-# -- the catalog ----------------------------------------------------------------------------
-
-
-def catalog_page(
-    layers: Sequence[LayerInfo], plugins: Sequence[PluginInfo], *, title: str = "Layer catalog"
-) -> str:
-    """Every layer with its plugin, summary and tags, and a filter by plugin and tag."""
-    failed = [p for p in plugins if p.status == "failed"]
-    tags = sorted({tag for info in layers for tag in info.tags})
-    namespaces = sorted({info.namespace for info in layers})
-    lines = [
-        f"# {title}",
-        "",
-        f"{count(len(layers), 'layer')} from {count(len(namespaces), 'plugin')}. "
-        "Every layer is created by its name: "
-        '`layer_registry.create("namespace>ClassName", ...)`.',
-        "",
-        _filter_html(namespaces, tags) if layers else "",
-        "",
-    ]
-    if layers:
-        lines += ["| Layer | Plugin | Summary | Tags |", "|---|---|---|---|"]
-        for info in layers:
-            page = f"{info.namespace}/{info.class_name}.md"
-            lines.append(
-                f"| [{info.class_name}]({page}) | [{info.namespace}]({info.namespace}/index.md) "
-                f"| {cell(info.summary)} | {' '.join(code_span(tag) for tag in info.tags)} |"
-            )
-    else:
-        lines.append(
-            "No layers are installed. Install a plugin, for example "
-            "`pip install layer-registry-examples`."
-        )
-    if failed:
-        lines += ["", "## Plugins that failed to load", ""]
-        for plugin in failed:
-            lines.append(
-                f"- [{plugin.namespace}]({plugin.namespace}/index.md) "
-                f"({code_span(plugin.distribution)} {plugin.version}): {cell(plugin.error or '')}"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def _options(values: Sequence[str]) -> str:
-    return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
-
-
-def _filter_html(namespaces: Sequence[str], tags: Sequence[str]) -> str:
-    """The catalog's filter; catalog.js hides the table rows that do not match."""
-    return (
-        '<div class="lr-filter">\n'
-        '<label>Plugin <select data-lr-filter="plugin" aria-label="Filter by plugin">'
-        f'<option value="">all plugins</option>{_options(namespaces)}</select></label>\n'
-        '<label>Tag <select data-lr-filter="tag" aria-label="Filter by tag">'
-        f'<option value="">all tags</option>{_options(tags)}</select></label>\n'
-        '<span class="lr-count" aria-live="polite"></span>\n'
-        "</div>"
-    )
 
 
 # -- a plugin's page ------------------------------------------------------------------------
@@ -216,9 +130,10 @@ def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) ->
         "## Use it by name",
         "",
         fenced(
-            f"import layer_registry\n\nlayer = {create_call(info)}",
+            "import layer_registry\n\n" + "\n".join(examples.construction(info)),
             "python",
         ),
+        *_functions(info),
     ]
     if unique_class_name:
         lines += [
@@ -231,6 +146,11 @@ def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) ->
         + f"  - layer: {info.name}\n"
         + "".join(
             f"    {key}: {json.dumps(value, default=str)}\n" for key, value in info.example.items()
+        )
+        + (
+            "    # the example's arguments come from a function: give them here\n"
+            if info.example_function
+            else ""
         )
     )
     lines += [
@@ -249,10 +169,42 @@ def layer_page(info: LayerInfo, *, unique_class_name: bool, api: bool = True) ->
             "",
             f"::: {module}.{qualname}",
             "    options:",
-            indent(indent(_yaml(API_OPTIONS))).rstrip(),
+            indent(indent(_yaml(api_options(info)))).rstrip(),
             "",
         ]
     return "\n".join(lines) + "\n"
+
+
+def api_options(info: LayerInfo) -> dict[str, Any]:
+    """:data:`API_OPTIONS` with the docstring style the layer's docstring is written in."""
+    return {**API_OPTIONS, "docstring_style": examples.docstring_style(info.doc)}
+
+
+def _functions(info: LayerInfo) -> list[str]:
+    """The sources of the registered example and setup functions, when they are functions."""
+    lines: list[str] = []
+    for what, path, source, role in (
+        (
+            "example",
+            info.example_function,
+            info.example_source,
+            "returns the constructor's keyword arguments",
+        ),
+        (
+            "setup",
+            info.setup_function,
+            info.setup_source,
+            "runs on each new layer before it is called",
+        ),
+    ):
+        if not path:
+            continue
+        lines += [
+            f"The registered {what} function, {code_span(path)}, {role}:",
+            "",
+            fenced(source or f"# the source of {path} is not available", "python"),
+        ]
+    return lines
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
@@ -291,9 +243,7 @@ def results_section(
                 *_block(first),
             ]
         if docstring:
-            lines += ["### From the docstring", ""]
-            for block in docstring:
-                lines += _block(block)
+            lines += _docstring_blocks(info, docstring)
         if plots:
             lines += _response(info, result, plot)
         lines += ["## Weights", ""]
@@ -318,11 +268,54 @@ def results_section(
         if result.config is not None:
             lines += ["## Config", "", "The example layer's `get_config()`:", ""]
             lines += [fenced(result.config, "json")]
-    if conformance:
-        lines += _conformance(conformance)
-    elif conformance_note:
-        lines += ["## Conformance", "", f"*{conformance_note}*", ""]
+    lines += conformance_section(info, conformance, conformance_note)
     return "\n".join(lines) + "\n"
+
+
+def _docstring_blocks(info: LayerInfo, blocks: Sequence[Any]) -> list[str]:
+    """The library's own examples: the preamble they ran after, once, then each block.
+
+    A block that raised is the library's, not the site's example: a warning box that names
+    whose docstring it is, never counted as the site's failure.
+    """
+    library = examples.docstring_library(info)
+    lines = [
+        f"### From {library}'s docstring",
+        "",
+        f"The examples of the class's docstring, run as written: "
+        f"{count(len(blocks), 'block')}, each after the imports the docstring assumes.",
+        "",
+        '??? note "The preamble run before each block"',
+        "",
+        indent(fenced(examples.docstring_preamble(info), "python")),
+    ]
+    for block in blocks:
+        lines.append(fenced(block.code, "python"))
+        if block.output.strip():
+            lines.append(fenced(block.output, "text", title="Output"))
+        elif block.error is None:
+            lines += ["*(prints nothing)*", ""]
+        if block.error:
+            title = (
+                f"{block.title} from {library}'s docstring failed: "
+                f"{block.summary or 'an exception'}"
+            )
+            lines += [
+                f'!!! warning "{_title(title)}"',
+                "",
+                f"    This is {library}'s own example, not the registry's generated one above; "
+                "it is shown as it ran and does not fail the site's build.",
+                "",
+                indent(fenced(block.error, "text")),
+                "",
+            ]
+    return lines
+
+
+def _title(text: str, limit: int = 200) -> str:
+    """An admonition title: one line, no double quotes, bounded."""
+    text = " ".join(text.replace('"', "'").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _response(info: LayerInfo, result: ExampleResult, plot: str | None) -> list[str]:
@@ -369,24 +362,3 @@ def _block(block: Any) -> list[str]:
 
 def _failure(title: str, error: str) -> list[str]:
     return [f'!!! failure "{title}"', "", indent(fenced(error, "text")), ""]
-
-
-def _conformance(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    symbols = {"pass": "pass", "fail": "**FAIL**", "skip": "skip", "xfail": "expected failure"}
-    lines = [
-        "## Conformance",
-        "",
-        "Results of the conformance checks (`layer-registry check`) for this layer.",
-        "",
-        "| Check | Result | Reason | Seconds |",
-        "|---|---|---|---|",
-    ]
-    for row in rows:
-        seconds = row.get("seconds")
-        lines.append(
-            f"| {code_span(str(row.get('check', '?')))} "
-            f"| {symbols.get(str(row.get('status')), cell(str(row.get('status'))))} "
-            f"| {cell(str(row.get('reason') or ''))} "
-            f"| {'' if seconds is None else f'{float(seconds):.2f}'} |"
-        )
-    return [*lines, ""]

@@ -33,6 +33,7 @@ from mkdocs.structure.pages import Page
 
 from layer_registry import _settings
 from layer_registry._errors import RegistryError
+from layer_registry._mkdocs import catalog
 from layer_registry._mkdocs import examples
 from layer_registry._mkdocs import pages
 from layer_registry._mkdocs.config import LayerRegistryConfig
@@ -51,10 +52,12 @@ MARKDOWN_EXTENSIONS = (
     "pymdownx.superfences",
     "pymdownx.highlight",
     "md_in_html",
+    "pymdownx.details",
 )
 """What the generated pages are written in: ``!!! failure`` boxes, ``{ loading=lazy }`` images,
 fenced blocks titled ``title="Output"`` and nested in boxes, the plot's ``<figure markdown>``
-with its caption. Added when a site lacks them."""
+with its caption, the docstring preamble's collapsed ``??? note``. Added when a site lacks
+them."""
 
 
 def _add_markdown_extensions(config: MkDocsConfig) -> None:
@@ -158,7 +161,7 @@ class LayerRegistryPlugin(BasePlugin[LayerRegistryConfig]):
             File.generated(
                 config,
                 f"{prefix}/index.md",
-                content=pages.catalog_page(self._layers, self._plugins),
+                content=catalog.catalog_page(self._layers, self._plugins, self._conformance),
             )
         )
         for plugin in self._plugins:

@@ -18,9 +18,14 @@ example, the docstring's blocks), ``_plots`` (the response plot: whether, what, 
 child side, never imported here).
 """
 
+from layer_registry._mkdocs.examples._code import construction
 from layer_registry._mkdocs.examples._code import create_call
 from layer_registry._mkdocs.examples._code import docstring_examples
+from layer_registry._mkdocs.examples._code import docstring_library
+from layer_registry._mkdocs.examples._code import docstring_preamble
+from layer_registry._mkdocs.examples._code import docstring_style
 from layer_registry._mkdocs.examples._code import example_code
+from layer_registry._mkdocs.examples._code import positional_example_code
 from layer_registry._mkdocs.examples._plots import caption
 from layer_registry._mkdocs.examples._plots import plottable
 from layer_registry._mkdocs.examples._plots import why_no_plot
@@ -40,10 +45,15 @@ __all__ = [
     "ExampleRunner",
     "SourceDigests",
     "caption",
+    "construction",
     "create_call",
     "docstring_examples",
+    "docstring_library",
+    "docstring_preamble",
+    "docstring_style",
     "example_code",
     "example_key",
     "plottable",
+    "positional_example_code",
     "why_no_plot",
 ]

@@ -17,21 +17,69 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
+def _importable(path: str) -> tuple[str, str] | None:
+    """``(module, name)`` of a ``module:QualName`` a reader can import; None for a lambda or a
+    function defined inside another one."""
+    module, _, qualname = path.partition(":")
+    if not module or not qualname.isidentifier():
+        return None
+    return module, qualname
+
+
 def create_call(info: LayerInfo) -> str:
-    """``layer_registry.create("ns>Name", ...)`` with the registered example arguments."""
+    """``layer_registry.create("ns>Name", ...)`` with the registered example arguments.
+
+    A function example is called for its arguments: ``create("ns>Name", **example())``.
+    """
+    if info.example_function:
+        target = _importable(info.example_function)
+        function = target[1] if target else "example"
+        return f"layer_registry.create({literal(info.name)}, **{function}())"
     arguments = "".join(f", {key}={literal(value)}" for key, value in info.example.items())
     return f"layer_registry.create({literal(info.name)}{arguments})"
 
 
-def example_code(info: LayerInfo) -> str:
-    """The runnable example of ``info``: create it by name, call it on an example input."""
+def construction(info: LayerInfo) -> list[str]:
+    """The lines that make ``layer`` as the kit does: the example's arguments, then ``setup``."""
+    lines: list[str] = []
+    example = _importable(info.example_function) if info.example_function else None
+    setup = _importable(info.setup_function) if info.setup_function else None
+    if (info.example_function and example is None) or (info.setup_function and setup is None):
+        # A lambda or a nested function cannot be imported: build the layer as the kit does.
+        return [
+            "from layer_registry._models._example import example_layer",
+            "",
+            "# The registered example (or setup) is not importable: built as the kit builds it.",
+            f"layer = example_layer({literal(info.name)})",
+        ]
+    for target in (example, setup):
+        if target is not None:
+            lines.append(f"from {target[0]} import {target[1]}")
+    if lines:
+        lines.append("")
+    lines.append(f"layer = {create_call(info)}")
+    if setup is not None:
+        lines.append(f"{setup[1]}(layer)")
+    return lines
+
+
+def example_code(info: LayerInfo, *, positional: bool = False) -> str:
+    """The runnable example of ``info``: create it by name, call it on an example input.
+
+    Several inputs are passed as one list, or, with ``positional`` (the layer's ``call``
+    requires two or more positional arguments), as separate arguments: what
+    ``layer_registry._models._example.call_args`` does for the kit.
+    """
+    built = construction(info)
+    imports = [line for line in built if line.startswith("from ")]
     lines = [
         "import keras",
         "import numpy as np",
         "import layer_registry",
+        *imports,
         "",
         "np.set_printoptions(precision=3, suppress=True, threshold=64, edgeitems=3)",
-        f"layer = {create_call(info)}",
+        *(line for line in built if line and not line.startswith("from ")),
     ]
     if info.input_shape is None:
         lines += ["print(layer)"]
@@ -41,14 +89,30 @@ def example_code(info: LayerInfo) -> str:
         dtypes = info.input_dtype
         if isinstance(dtypes, str):
             dtypes = (dtypes,) * len(info.input_shape)
-        lines.append("x = [")
-        for shape, dtype in zip(info.input_shape, dtypes, strict=False):
-            lines.append(f"    {_random_input(shape, dtype)},")
-        lines.append("]")
+        shapes = list(zip(info.input_shape, dtypes, strict=False))
+        if positional:
+            names = [f"x{number}" for number in range(1, len(shapes) + 1)]
+            for name, (shape, dtype) in zip(names, shapes, strict=True):
+                lines.append(f"{name} = {_random_input(shape, dtype)}")
+            lines.append(f"y = layer({', '.join(names)})")
+        else:
+            lines.append("x = [")
+            for shape, dtype in shapes:
+                lines.append(f"    {_random_input(shape, dtype)},")
+            lines += ["]", "y = layer(x)"]
     else:
         lines.append(f"x = {_random_input(info.input_shape, str(info.input_dtype))}")
+        lines.append("y = layer(x)")
+    if info.multiple_inputs:
+        # A layer of several inputs (a cell's inputs and states) may return several outputs.
+        lines += [
+            'print("output shape:", keras.tree.map_structure(lambda t: tuple(t.shape), y))',
+            'print("parameters:", layer.count_params())',
+            'print("first sample:")',
+            "print(keras.tree.map_structure(lambda t: keras.ops.convert_to_numpy(t)[0], y))",
+        ]
+        return "\n".join(lines) + "\n"
     lines += [
-        "y = layer(x)",
         'print("output shape:", tuple(y.shape))',
         'print("parameters:", layer.count_params())',
         'print("first sample:")',
@@ -66,15 +130,48 @@ def _random_input(shape: Any, dtype: str) -> str:
     return f"rng.normal(size={size!r}).astype({literal(dtype)})"
 
 
+def positional_example_code(info: LayerInfo) -> str:
+    """The example with separate input arguments; "" when the layer has one input or none."""
+    return example_code(info, positional=True) if info.multiple_inputs else ""
+
+
+def docstring_preamble(info: LayerInfo) -> str:
+    """What runs before each docstring example: the imports a library's docstrings assume.
+
+    ``numpy as np``, ``keras``, ``keras.ops as ops``, the layer's top-level package, and the
+    class bound to its name, as a reader of the library's documentation would have them.
+    """
+    module, _, qualname = info.import_path.partition(":")
+    lines = ["import numpy as np", "import keras", "from keras import ops"]
+    if not module:
+        return "\n".join(lines) + "\n"
+    top = module.split(".", 1)[0]
+    if top not in {"keras", "numpy"}:
+        lines.append(f"import {top}")
+    outer, _, inner = qualname.partition(".")
+    lines.append(f"from {module} import {outer}")
+    if inner:
+        lines.append(f"{info.class_name} = {qualname}")
+    return "\n".join(lines) + "\n"
+
+
+def docstring_library(info: LayerInfo) -> str:
+    """Whose docstring it is: the class's top-level package (``keras_hub``)."""
+    return info.import_path.partition(":")[0].split(".", 1)[0] or info.namespace
+
+
 _SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]*):\s*$")
+_NUMPY_HEADER = re.compile(r"^(\s*)([A-Z][A-Za-z ]*)\s*$")
+_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w-]*)")
 
 
 def docstring_examples(doc: str) -> list[str]:
     """The code of every block in the ``Example:``/``Examples:`` section(s) of ``doc``.
 
-    Fenced ``python`` blocks (or fences without a language) are taken whole; ``>>>`` doctest
-    lines are taken without their prompts and expected output.
+    Google sections (``Examples:``) and numpydoc ones (``Examples`` over a ``--------`` line)
+    are read. Fenced ``python`` blocks (or fences without a language) are taken whole;
+    ``>>>`` doctest lines are taken without their prompts and expected output.
     """
     blocks: list[str] = []
     in_section = False
@@ -89,7 +186,8 @@ def docstring_examples(doc: str) -> list[str]:
             blocks.append("\n".join(doctest) + "\n")
             doctest.clear()
 
-    for line in doc.splitlines():
+    lines = doc.splitlines()
+    for number, line in enumerate(lines):
         if fence is not None:
             stripped = line.strip()
             if stripped.startswith(fence[1]) and set(stripped) <= set(fence[1][0]):
@@ -99,10 +197,13 @@ def docstring_examples(doc: str) -> list[str]:
             else:
                 fence_lines.append(line)
             continue
+        following = lines[number + 1] if number + 1 < len(lines) else ""
         section = _SECTION.match(line)
+        if section is None and _UNDERLINE.match(following):
+            section = _NUMPY_HEADER.match(line)
         if section and (not in_section or len(section.group(1)) <= section_indent):
             flush_doctest()
-            in_section = section.group(2) in {"Example", "Examples"}
+            in_section = section.group(2).strip() in {"Example", "Examples"}
             section_indent = len(section.group(1))
             continue
         if not in_section:
@@ -120,3 +221,16 @@ def docstring_examples(doc: str) -> list[str]:
             flush_doctest()
     flush_doctest()
     return [block for block in blocks if block.strip()]
+
+
+_NUMPY_SECTIONS = re.compile(
+    r"^\s*(Parameters|Returns|Yields|Raises|Attributes|Examples|Notes|See Also|References)\s*\n"
+    r"\s*-{3,}\s*$",
+    re.MULTILINE,
+)
+
+
+def docstring_style(doc: str) -> str:
+    """``"numpy"`` for a numpydoc docstring (``Parameters`` over ``----------``), else
+    ``"google"`` (``Args:``), the style mkdocstrings should read the layer's docstring in."""
+    return "numpy" if _NUMPY_SECTIONS.search(doc) else "google"

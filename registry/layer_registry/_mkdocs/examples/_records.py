@@ -21,6 +21,11 @@ class ExampleJob:
     """The generated example: create the layer by name and call it on an example input."""
     blocks: tuple[str, ...] = ()
     """The code of the ``Example:`` blocks of the layer's docstring."""
+    preamble: str = ""
+    """Run before each docstring block: the imports the library's docstrings assume."""
+    positional_code: str = ""
+    """The example with the inputs as separate arguments, run instead of ``code`` when the
+    layer's ``call`` requires them so (decided in the worker, where the class is)."""
     plot: bool = False
     """Whether to plot each output unit along a sweep of input feature 0."""
 
@@ -60,13 +65,22 @@ class ExampleResult:
 
     @property
     def failure(self) -> str | None:
-        """The first error, one paragraph, or None when everything ran."""
+        """What failed of the generated example, one paragraph, or None when it ran.
+
+        A docstring example that fails is the library's (see [`docstring_failures`][]): it is
+        shown on the page but is not a failure of the site's example.
+        """
         if self.error:
             return self.error
-        for block in self.blocks:
-            if block.error:
-                return f"{block.title} raised {block.summary or 'an exception'}"
+        first = self.blocks[0] if self.blocks else None
+        if first is not None and first.error:
+            return f"{first.title} raised {first.summary or 'an exception'}"
         return None
+
+    @property
+    def docstring_failures(self) -> list[BlockResult]:
+        """The docstring examples that raised (every block after the generated one)."""
+        return [block for block in self.blocks[1:] if block.error]
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, **asdict(self)}

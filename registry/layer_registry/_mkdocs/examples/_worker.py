@@ -114,6 +114,31 @@ def _execute(code: str, namespace: dict[str, Any], filename: str, title: str) ->
     return block
 
 
+def _takes_positional_inputs(name: str) -> bool:
+    """Whether the registered layer ``name`` is called with its inputs as separate arguments,
+    as the kit calls it (``_models._example.call_args``)."""
+    import layer_registry
+    from layer_registry._models._example import takes_positional_inputs
+
+    try:
+        return takes_positional_inputs(layer_registry.get(name))
+    except Exception:  # the generated example then shows why the layer cannot be had
+        return False
+
+
+def _docstring_block(job: dict[str, Any], number: int, code: str, preamble: str) -> BlockResult:
+    """One docstring example, run after the preamble in a namespace of its own."""
+    title = f"Docstring example {number}"
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    if preamble:
+        ran = _execute(preamble, namespace, f"<docstring preamble of {job['name']}>", title)
+        if ran.error is not None:
+            ran.code, ran.output = code, ""
+            ran.summary = f"the preamble raised {ran.summary}"
+            return ran
+    return _execute(code, namespace, f"<docstring example {number} of {job['name']}>", title)
+
+
 def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
     import keras
 
@@ -123,8 +148,11 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
     # the same whichever examples ran before it on this worker.
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
+    code = job["code"]
+    if job.get("positional_code") and _takes_positional_inputs(job["name"]):
+        code = job["positional_code"]
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    first = _execute(job["code"], namespace, f"<example of {job['name']}>", "The generated example")
+    first = _execute(code, namespace, f"<example of {job['name']}>", "The generated example")
     result.blocks.append(first)
     layer = namespace.get("layer")
     if first.error is None and isinstance(layer, keras.layers.Layer):
@@ -135,16 +163,9 @@ def _run_job(job: dict[str, Any], recorder: _Recorder) -> dict[str, Any]:
                 result.plot = True
             except Exception as exc:
                 result.plot_error = one_line(exc)
-    for number, code in enumerate(job.get("blocks", ()), start=1):
+    for number, block in enumerate(job.get("blocks", ()), start=1):
         keras.utils.set_random_seed(0)
-        result.blocks.append(
-            _execute(
-                code,
-                {"__name__": "__main__"},
-                f"<docstring example {number} of {job['name']}>",
-                f"Docstring example {number}",
-            )
-        )
+        result.blocks.append(_docstring_block(job, number, block, job.get("preamble", "")))
     recorder.reset()
     data = asdict(result)
     data.pop("seconds"), data.pop("transient")
