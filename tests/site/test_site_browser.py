@@ -127,6 +127,12 @@ def test_search_open_a_layer_page_see_its_output_and_plot_and_filter_the_catalog
     visible = [row.inner_text() for row in rows.all() if row.is_visible()]
     assert len(visible) == 1 and "Gated" in visible[0]
     page.screenshot(path=str(tmp_path / "catalog.png"), full_page=True)
+    # The conformance filter shows the rows whose summary has the chosen status.
+    page.select_option('select[data-lr-filter="tag"]', "")
+    unchecked = page.locator('article tbody [data-lr-status="unchecked"]').count()
+    page.select_option('select[data-lr-filter="status"]', "unchecked")
+    assert page.locator(".lr-count").inner_text() == f"{unchecked} of {total} layers"
+    assert page.locator('select[data-lr-filter="backend"]').count() == 1
 
     # A tag link preselects the filter.
     page.goto(f"{served_site}/layers/?tag=time-series")
