@@ -19,6 +19,9 @@ DOCS_PLUGINS = "LAYER_REGISTRY_DOCS_PLUGINS"
 """Namespaces to document when the MkDocs plugin's ``plugins`` option is empty."""
 EXAMPLE_WORKERS = "LAYER_REGISTRY_EXAMPLE_WORKERS"
 """How many example worker processes a site build may run at once (default: one a core)."""
+CHECK_WORKERS = "LAYER_REGISTRY_CHECK_WORKERS"
+"""How many worker processes ``layer-registry check`` spreads layers over (default: one a core;
+1 runs them in the command's own process)."""
 
 
 def names(variable: str) -> frozenset[str] | None:

@@ -7,7 +7,9 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +17,9 @@ from layer_registry.testing._catalogue import BY_NAME
 from layer_registry.testing._catalogue import CHECKS
 from layer_registry.testing._catalogue import GATEKEEPERS
 from layer_registry.testing._results import CheckResult
+
+if TYPE_CHECKING:
+    from layer_registry.testing._parallel import ParallelRun
 
 _CELLS = {
     "pass": "[green]✓[/]",
@@ -36,15 +41,53 @@ _CELLS = {
     metavar="CHECK",
     help=f"Run only this check; repeatable. One of: {', '.join(CHECKS)}.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print the results as JSON: {"results": [...], "timing": {...}}.',
+)
 def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) -> int:
     """Run the conformance checks on layers: every installed one, or the named layers and plugins.
 
     Each check runs from the layer's registered example. When construct or call fails, the
     checks after it are skipped. Exit status 1 when a check fails; a failure the layer
     declares as expected (register(..., expected_failures=...)) is counted apart, and alone
-    leaves the status 0.
+    leaves the status 0. The layers are spread over one worker process per core
+    (LAYER_REGISTRY_CHECK_WORKERS=N sets how many; 1 checks them in this process).
     """
+    from layer_registry.testing._parallel import ParallelRun
+    from layer_registry.testing._parallel import default_workers
+
+    started = time.perf_counter()
+    workers = default_workers()
+    # Started first: the workers import Keras while this process finds the layers.
+    pool = ParallelRun(workers) if workers > 1 else None
+    try:
+        results, selected, layers, workers = _run(pool, targets, checks)
+    finally:
+        if pool is not None:
+            pool.close()
+    if results is None:
+        click.echo("no layers installed; try `pip install layer-registry-examples`", err=True)
+        return 0
+    timing = {
+        "seconds": round(time.perf_counter() - started, 3),
+        "serial_sum_seconds": round(sum(result.seconds for result in results), 3),
+        "workers": workers,
+    }
+    if as_json:
+        rows = [dataclasses.asdict(result) for result in results]
+        click.echo(json.dumps({"results": rows, "timing": timing}, indent=2))
+    else:
+        _print_report(results, selected, layers, timing["seconds"], timing)
+    return 1 if any(result.status == "fail" for result in results) else 0
+
+
+def _run(
+    pool: ParallelRun | None, targets: Sequence[str], checks: Sequence[str]
+) -> tuple[list[CheckResult] | None, tuple[str, ...], int, int]:
+    """(results or None when there are no layers, the checks, the layers, the workers used)."""
     from rich.console import Console
     from rich.progress import BarColumn
     from rich.progress import MofNCompleteColumn
@@ -53,6 +96,7 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
     from rich.progress import TimeElapsedColumn
 
     from layer_registry.testing._runner import Runner
+    from layer_registry.testing._runner import selected_checks
     from layer_registry.testing._targets import subjects_for
 
     # Stdout carries the report (or the JSON) only: what a plugin prints on import, or a
@@ -62,12 +106,11 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
             subjects = subjects_for(list(targets) or None)
     except ValueError as exc:  # an invalid expected-failure declaration on a layer
         raise click.ClickException(str(exc)) from exc
+    selected = selected_checks(checks or None)
     if not subjects:
-        click.echo("no layers installed; try `pip install layer-registry-examples`", err=True)
-        return 0
-    runner = Runner(subjects, checks or None)
+        return None, selected, 0, 0
+    workers = min(pool.workers, len(subjects)) if pool is not None else 1
     errors = Console(stderr=True)
-    started = time.perf_counter()
     with Progress(
         # The description is a layer's name: text from a plugin, never markup.
         TextColumn("{task.description}", markup=False),
@@ -78,26 +121,27 @@ def check_command(targets: Sequence[str], checks: Sequence[str], as_json: bool) 
         transient=True,
         disable=not errors.is_terminal,
     ) as progress:
-        task = progress.add_task("checking", total=len(subjects) * len(runner.checks))
+        task = progress.add_task("checking", total=len(subjects) * len(selected))
 
         def advance(result: CheckResult) -> None:
             progress.update(task, advance=1, description=f"{result.layer} {result.check}")
 
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                results = runner.run(advance)
-        finally:
-            runner.close()
-    elapsed = time.perf_counter() - started
-    if as_json:
-        click.echo(json.dumps([dataclasses.asdict(result) for result in results], indent=2))
-    else:
-        _print_report(results, runner.checks, len(subjects), elapsed)
-    return 1 if any(result.status == "fail" for result in results) else 0
+        with contextlib.redirect_stdout(sys.stderr):
+            if pool is not None:
+                return pool.run(subjects, selected, advance), selected, len(subjects), workers
+            runner = Runner(subjects, selected)
+            try:
+                return runner.run(advance), selected, len(subjects), workers
+            finally:
+                runner.close()
 
 
 def _print_report(
-    results: Sequence[CheckResult], checks: Sequence[str], layers: int, elapsed: float
+    results: Sequence[CheckResult],
+    checks: Sequence[str],
+    layers: int,
+    elapsed: float,
+    timing: Mapping[str, float] | None = None,
 ) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -137,7 +181,10 @@ def _print_report(
         label = labels.get(_kind(result), "[dim]SKIP[/] ")
         console.print(
             Text.assemble(
-                Text.from_markup(label), " ", plain(result.layer), f" {result.check}: ",
+                Text.from_markup(label),
+                " ",
+                plain(result.layer),
+                f" {result.check}: ",
                 plain(result.reason),
             )
         )
@@ -151,7 +198,18 @@ def _print_report(
         f"[bold {colour}]{layers} layer{'s' if layers != 1 else ''}, {len(checks)} "
         f"check{'s' if len(checks) != 1 else ''}: {counts['pass']} passed, "
         f"{counts['fail']} failed, {counts['skip']} skipped, {counts['xfail']} expected "
-        f"failure{'s' if counts['xfail'] != 1 else ''} in {elapsed:.1f} s[/]"
+        f"failure{'s' if counts['xfail'] != 1 else ''} in {elapsed:.1f} s{_spread(timing)}[/]"
+    )
+
+
+def _spread(timing: Mapping[str, float] | None) -> str:
+    """`` (serial sum 21.9 s, 2 workers)``: the checks' own times added up, and the workers."""
+    if timing is None:
+        return ""
+    workers = int(timing["workers"])
+    return (
+        f" (serial sum {timing['serial_sum_seconds']:.1f} s, {workers} "
+        f"worker{'s' if workers != 1 else ''})"
     )
 
 

@@ -70,6 +70,10 @@ class Runner:
         self._artifacts: dict[str, tuple[_checks_fresh.Artifacts | CheckResult, float]] = {}
         self._folder: str | None = None
         self._cleanup: weakref.finalize | None = None
+        # What a check worker reports to the parent (``_parallel``): a check starting in this
+        # process, and every raw result as it is made.
+        self.on_start: Callable[[str, str], None] | None = None
+        self.on_raw: Callable[[CheckResult], None] | None = None
 
     # -- public ----------------------------------------------------------------------------
 
@@ -92,7 +96,12 @@ class Runner:
         """The result of ``check`` on ``layer``, running it (and what it depends on) if needed."""
         subject = self.subjects[layer]
         raw = self._raw_result(subject, check)
-        return _expect(subject, raw)
+        return apply_expected(subject, raw)
+
+    def seed(self, raws: Iterable[CheckResult]) -> None:
+        """Take raw results made elsewhere (by a check worker that died) as already run."""
+        for raw in raws:
+            self._raw[(raw.layer, raw.check)] = raw
 
     def close(self) -> None:
         """Remove the files made for the fresh processes."""
@@ -115,10 +124,17 @@ class Runner:
                     pass
             return self._raw[key]
         else:
+            if self.on_start:
+                self.on_start(subject.label, check)
             with _quiet():
                 result = _run_in_process(subject, check)
-        self._raw[key] = result
+        self._keep(result)
         return result
+
+    def _keep(self, raw: CheckResult) -> None:
+        self._raw[(raw.layer, raw.check)] = raw
+        if self.on_raw:
+            self.on_raw(raw)
 
     def _gate(self, subject: Subject, check: str) -> str | None:
         """The gatekeeper that failed before ``check``, if any."""
@@ -146,8 +162,8 @@ class Runner:
                         continue
                     early = self._before_fresh(subject, check)
                     if early is not None:
-                        self._raw[(subject.label, check)] = early
-                        yield _expect(subject, early)
+                        self._keep(early)
+                        yield apply_expected(subject, early)
                     else:
                         checks.append(check)
                 if checks:
@@ -162,8 +178,8 @@ class Runner:
                 r for plan in plans for r in _sharing.shared_batch(shared, plan, self._launch)
             )
         for result in results:
-            self._raw[(result.layer, result.check)] = result
-            yield _expect(self.subjects[result.layer], result)
+            self._keep(result)
+            yield apply_expected(self.subjects[result.layer], result)
 
     def _launch(
         self, plans: list[tuple[str, list[tuple[Subject, tuple[str, ...]]]]]
@@ -262,7 +278,7 @@ def _run_in_process(subject: Subject, check: str) -> CheckResult:
     return CheckResult(subject.label, check, status, reason, time.perf_counter() - started)
 
 
-def _expect(subject: Subject, raw: CheckResult) -> CheckResult:
+def apply_expected(subject: Subject, raw: CheckResult) -> CheckResult:
     """Apply the layer's declared expected failures to a result."""
     declared = subject.expected_failures.get(raw.check)
     if declared is None or raw.status == "skip":
