@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_load_model",
     "bench_load_weights",
     "bench_training",
+    "bench_check",
     "site_build",
 ]
 BEGIN, END = "<!-- results: begin -->", "<!-- results: end -->"
