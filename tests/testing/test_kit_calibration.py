@@ -103,7 +103,7 @@ def test_the_classic_tutorial_layer_fails_docstring_and_backend_portable(tmp_pat
     )
     finished = run_check_cli("tutorial", "--json", pythonpath=[site])
     assert finished.returncode == 1, finished.stderr
-    results = json.loads(finished.stdout)
+    results = json.loads(finished.stdout)["results"]
     statuses = {(r["layer"], r["check"]): r["status"] for r in results}
     reasons = {(r["layer"], r["check"]): r["reason"] for r in results}
     failing = {key for key, status in statuses.items() if status != "pass"}
@@ -122,8 +122,10 @@ def test_the_classic_tutorial_layer_fails_docstring_and_backend_portable(tmp_pat
 
 def test_layers_that_behave_like_third_party_ones_raise_no_false_alarm():
     """From-config in place (as keras.layers.RNN), an inherited docstring (keras-hub), a
-    call(inputs, states), a layer argument, a set-up step: all pass; a compute_output_shape
-    answering with the build-time batch (as keras-tcn's TCN) fails output_shape alone."""
+    call(inputs, states), a layer argument, a set-up step, a dtype policy fixed at float32, an
+    output without a batch axis, an integer output beside a float one: all pass; a
+    compute_output_shape answering with the build-time batch (as keras-tcn's TCN) fails
+    output_shape alone; a layer without an example input skips what calls it."""
     results = run_checks(third_party_like.CALIBRATION)
     expected = {
         name: {**dict.fromkeys(CHECKS, "pass"), **third_party_like.EXPECTED.get(name, {})}
@@ -136,4 +138,16 @@ def test_layers_that_behave_like_third_party_ones_raise_no_false_alarm():
         "compute_output_shape((5, 3)) on the layer built at batch size 4 gives (4, 8) but the "
         "call returned (5, 8): is a shape kept from build()? take the batch axis from the "
         "input_shape given"
+    )
+    assert reasons["third_party_like>KeepsFloat32Pixels", "mixed_precision"] == (
+        "its dtype policy (float32) computes in float32 whatever the global policy: judged "
+        "against float32"
+    )
+    no_input = {
+        check: reasons["third_party_like>PromptsByKeyword", check]
+        for check in third_party_like.EXPECTED["third_party_like>PromptsByKeyword"]
+    }
+    assert all(r.startswith("skipped: no example input registered") for r in no_input.values())
+    assert reasons["third_party_like>PromptsByKeyword", "config_roundtrip"].startswith(
+        "compared the configs only: no example input registered"
     )

@@ -214,9 +214,12 @@ class ParallelRun:
                 elif event.get("event") == "done":
                     child.wait(timeout=30)
                     return made, None, 0.0, None, ""
-            how = child.exit_description()
-            return made, running, started, how, _tail(child.stderr_text())
+            return made, running, started, child.exit_description(), _tail(child.stderr_text())
         finally:
+            # What the layers printed in the worker reaches the user, as from a serial run.
+            printed = child.stderr_text()
+            if printed:
+                sys.stderr.write(printed if printed.endswith("\n") else printed + "\n")
             child.kill()
             with self._lock:
                 self._children.discard(child)
