@@ -103,20 +103,14 @@ def example_code(info: LayerInfo, *, positional: bool = False) -> str:
     else:
         lines.append(f"x = {_random_input(info.input_shape, str(info.input_dtype))}")
         lines.append("y = layer(x)")
-    if info.multiple_inputs:
-        # A layer of several inputs (a cell's inputs and states) may return several outputs.
-        lines += [
-            'print("output shape:", keras.tree.map_structure(lambda t: tuple(t.shape), y))',
-            'print("parameters:", layer.count_params())',
-            'print("first sample:")',
-            "print(keras.tree.map_structure(lambda t: keras.ops.convert_to_numpy(t)[0], y))",
-        ]
-        return "\n".join(lines) + "\n"
+    # Any layer may return several outputs (a cell's output and states, a retrieval's scores
+    # and ids), or Python values (keras-hub's preprocessing returns lists): map over the
+    # structure, which for one tensor is the tensor itself.
     lines += [
-        'print("output shape:", tuple(y.shape))',
+        'print("output shape:", keras.tree.map_structure(lambda t: tuple(np.shape(t)), y))',
         'print("parameters:", layer.count_params())',
         'print("first sample:")',
-        "print(keras.ops.convert_to_numpy(y)[0])",
+        "print(keras.tree.map_structure(lambda t: np.asarray(t)[0] if np.ndim(t) else t, y))",
     ]
     return "\n".join(lines) + "\n"
 
