@@ -181,6 +181,116 @@ def set_candidates(layer):
     layer.update_candidates(np.linspace(-1.0, 1.0, 24, dtype="float32").reshape(6, 4))
 
 
+@_register
+class KeepsFloat32Pixels(keras.layers.Layer):
+    """Rescales pixels, always in float32: its constructor fixes its own dtype policy.
+
+    As an image converter that keeps float32 pixels whatever the global policy: under
+    ``mixed_float16`` its compute dtype is float32, and so are its outputs.
+
+    Example:
+
+    ```python
+    layer = KeepsFloat32Pixels(scale=1 / 255)
+    ```
+    """
+
+    def __init__(self, scale=1 / 255, **kwargs):
+        kwargs["dtype"] = "float32"
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, inputs):
+        return ops.cast(inputs, self.compute_dtype) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@_register
+class AnchorsOfTheImageSize(keras.layers.Layer):
+    """One box per pixel of the image, scaled by a trained factor; the same for every image.
+
+    As an anchor generator: the output depends only on the image size, so it has no batch axis.
+
+    Example:
+
+    ```python
+    layer = AnchorsOfTheImageSize()
+    ```
+    """
+
+    def build(self, input_shape):
+        self.size = self.add_weight(shape=(), initializer="ones", name="size")
+
+    def call(self, images):
+        height, width = images.shape[1], images.shape[2]
+        rows = ops.repeat(ops.arange(height, dtype=self.compute_dtype), width)
+        columns = ops.tile(ops.arange(width, dtype=self.compute_dtype), [height])
+        half = ops.cast(self.size, self.compute_dtype) / 2
+        return ops.stack([rows - half, columns - half, rows + half, columns + half], axis=-1)
+
+    def get_config(self):
+        return super().get_config()
+
+
+@_register
+class ScoresAndLabels(keras.layers.Layer):
+    """Class scores and, as int32, the best class of each sample.
+
+    As a detection head or non-maximum suppression: a float output with integer ones.
+
+    Example:
+
+    ```python
+    layer = ScoresAndLabels(classes=3)
+    ```
+    """
+
+    def __init__(self, classes=3, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = classes
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.classes), name="kernel")
+
+    def call(self, inputs):
+        scores = ops.matmul(inputs, self.kernel)
+        return {"scores": scores, "labels": ops.cast(ops.argmax(scores, axis=-1), "int32")}
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes}
+
+
+@_register
+class PromptsByKeyword(keras.layers.Layer):
+    """Embeds point prompts given by keyword only: ``layer(points=..., labels=...)``.
+
+    As a prompt encoder: ``input_shape`` cannot say how to call it, so it is registered
+    without one.
+
+    Example:
+
+    ```python
+    layer = PromptsByKeyword(units=4)
+    ```
+    """
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, *, points=None, labels=None):
+        embedded = self.dense(points)
+        if labels is not None:
+            embedded = embedded * ops.expand_dims(ops.cast(labels, embedded.dtype), -1)
+        return embedded
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 CALIBRATION = [
     {"layer": RebuildsInnerInPlace, "example": inner_dense, "input_shape": (4, 5)},
     {"layer": keras.layers.RNN, "example": simple_rnn_cell, "input_shape": (4, 6, 2)},
@@ -193,9 +303,20 @@ CALIBRATION = [
     {"layer": BuildTimeBatch, "input_shape": (4, 3)},
     {"layer": GatedByState, "input_shape": [(4, 3), (4, 5)]},
     {"layer": ScoresCandidates, "input_shape": (4, 3), "setup": set_candidates},
+    {"layer": KeepsFloat32Pixels, "input_shape": (4, 6, 6, 3)},
+    {"layer": AnchorsOfTheImageSize, "input_shape": (4, 6, 5, 3)},
+    {"layer": ScoresAndLabels, "input_shape": (4, 5)},
+    {"layer": PromptsByKeyword},
 ]
 """The layers above, as ``run_checks`` takes them: each passes every check but
-``BuildTimeBatch``, which fails ``output_shape`` (see ``EXPECTED``)."""
+``BuildTimeBatch``, which fails ``output_shape``, and ``PromptsByKeyword``, registered without
+an example input, whose checks that call it skip (see ``EXPECTED``)."""
 
-EXPECTED = {"third_party_like>BuildTimeBatch": {"output_shape": "fail"}}
+_CALLED = ("call", "batch_independent", "output_shape", "saving", "gradients", "jit_compile")
+_CALLED += ("mixed_precision", "distributed", "backend_portable")
+
+EXPECTED = {
+    "third_party_like>BuildTimeBatch": {"output_shape": "fail"},
+    "third_party_like>PromptsByKeyword": dict.fromkeys(_CALLED, "skip"),
+}
 """Statuses other than ``pass``, by layer and check."""

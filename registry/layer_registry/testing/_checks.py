@@ -2,6 +2,8 @@
 
 Every check builds its own layer from the registered example and feeds it random input of the
 registered shape with the registered batch size; only ``batch_independent`` changes the batch.
+A layer registered without ``input_shape`` has no example input: the checks that call it skip
+(``needs_input``), while construct, config_roundtrip and serialization still run.
 The checks themselves live by theme (``_checks_layer``, ``_checks_config``, ``_checks_training``,
 ``_checks_fresh``); ``_catalogue`` lists them, in the order they run.
 """
@@ -10,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 
 from layer_registry._errors import one_line
 from layer_registry.testing._results import Status
+
+if TYPE_CHECKING:
+    from layer_registry.testing._subject import Subject
 
 
 class CheckFailed(Exception):
@@ -22,6 +28,18 @@ class CheckFailed(Exception):
 
 class CheckSkipped(Exception):
     """The check cannot run here; the message says why."""
+
+
+NO_EXAMPLE_INPUT = (
+    "skipped: no example input registered, so the layer is not called; register it with "
+    "input_shape=(batch, ...) (a list of shapes for several inputs) to check its calls"
+)
+
+
+def needs_input(subject: Subject) -> None:
+    """Skip a check that calls the layer when the subject has no example input."""
+    if subject.input_shape is None:
+        raise CheckSkipped(NO_EXAMPLE_INPUT)
 
 
 # Tolerances for outputs that should be equal (reloaded, rebuilt) and for those computed anew.

@@ -65,8 +65,9 @@ def check_config_roundtrip(subject: Subject) -> str | None:
     import keras
 
     layer = subject.make()
-    inputs = subject.inputs()
-    outputs = numpy(flatten(subject.call(layer, inputs)))
+    # Without an example input the configs are compared, but not the rebuilt layer's outputs.
+    inputs = subject.inputs() if subject.input_shape is not None else None
+    outputs = numpy(flatten(subject.call(layer, inputs))) if inputs is not None else []
     try:
         config = layer.get_config()
     except Exception as exc:
@@ -110,6 +111,11 @@ def check_config_roundtrip(subject: Subject) -> str | None:
     changed = _config_difference(config, clone.get_config())
     if changed:
         raise CheckFailed(f"from_config(get_config()) gives a different config: {changed}")
+    if inputs is None:
+        return (
+            "compared the configs only: no example input registered, so the rebuilt layer's "
+            "weights and outputs were not compared"
+        )
     subject.call(clone, inputs)
     if len(clone.weights) != len(layer.weights):
         raise CheckFailed(
@@ -180,7 +186,8 @@ def check_serialization(subject: Subject) -> str | None:
     import keras
 
     layer = subject.make()
-    subject.call(layer, subject.inputs())
+    if subject.input_shape is not None:  # built, as a saved layer is; else as constructed
+        subject.call(layer, subject.inputs())
     data = keras.saving.serialize_keras_object(layer)
     written = data.get("registered_name") if isinstance(data, dict) else None
     if subject.registered and written != subject.label:

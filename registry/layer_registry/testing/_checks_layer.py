@@ -12,6 +12,7 @@ from typing import Any
 from layer_registry._errors import one_line
 from layer_registry.testing._checks import NUMERIC_TOLERANCE
 from layer_registry.testing._checks import CheckFailed
+from layer_registry.testing._checks import needs_input
 from layer_registry.testing._checks import overrides
 from layer_registry.testing._checks import shapes_text
 from layer_registry.testing._checks import weight_name
@@ -78,11 +79,7 @@ def check_call(subject: Subject) -> str | None:
     """An eager call returns backend tensors whose shapes and dtypes match the declared ones."""
     import keras
 
-    if subject.input_shape is None:
-        raise CheckFailed(
-            "no input_shape is registered, so the layer cannot be called: register it with "
-            "input_shape=(batch, ...) (a list of shapes for several inputs)"
-        )
+    needs_input(subject)
     shapes = subject.concrete_shapes()
     layer = subject.make()
     early = [(weight_name(w), tuple(w.shape)) for w in layer.weights]
@@ -146,6 +143,7 @@ def _shapes_match(declared: Sequence[Sequence[Any]], actual: Sequence[Sequence[A
 def check_output_shape(subject: Subject) -> str | None:
     """``compute_output_shape`` gives the shapes a call returns, at the example's batch size and,
     on the same built layer, at another."""
+    needs_input(subject)
     layer = subject.make()
     if not overrides(type(layer), "compute_output_shape"):
         return None  # Keras's own traces the call: nothing of the layer's to compare
@@ -189,6 +187,7 @@ def check_output_shape(subject: Subject) -> str | None:
 
 def check_batch_independent(subject: Subject) -> str | None:
     """Another batch size works, gives the same per-sample outputs, and a None batch axis works."""
+    needs_input(subject)
     batch = subject.batch_size
     other = batch + 1
     large = subject.inputs(batch=other, seed=1)
@@ -232,10 +231,13 @@ def check_batch_independent(subject: Subject) -> str | None:
             f"a functional model with a None batch axis fails on a batch of {other}: "
             f"{one_line(exc)}"
         ) from exc
-    batches = {o.shape[0] for o in outputs if len(o.shape)}
-    if batches and batches != {other}:
+    # The eager call's shapes: an output with a batch axis follows the batch, one without
+    # (anchors that depend only on the image size) keeps its shape, as in the eager calls.
+    model_shapes = [tuple(o.shape) for o in outputs]
+    eager_shapes = [tuple(o.shape) for o in large_outputs]
+    if model_shapes != eager_shapes:
         raise CheckFailed(
-            f"a functional model with a None batch axis returns batch size {sorted(batches)} for "
-            f"a batch of {other}"
+            f"a functional model with a None batch axis returns shape {shapes_text(model_shapes)} "
+            f"for a batch of {other}, an eager call {shapes_text(eager_shapes)}"
         )
     return None

@@ -10,6 +10,7 @@ from layer_registry._errors import one_line
 from layer_registry._models._example import call_args
 from layer_registry.testing._checks import CheckFailed
 from layer_registry.testing._checks import CheckSkipped
+from layer_registry.testing._checks import needs_input
 from layer_registry.testing._checks import weight_name
 from layer_registry.testing._subject import Subject
 from layer_registry.testing._subject import dtype_name
@@ -37,6 +38,7 @@ def check_gradients(subject: Subject) -> str | None:
     import keras
     import numpy as np
 
+    needs_input(subject)
     layer = subject.make()
     inputs = subject.inputs()
     floats = [o for o in flatten(subject.call(layer, inputs)) if is_float(o)]
@@ -99,43 +101,61 @@ def check_gradients(subject: Subject) -> str | None:
 def compile_and_fit(
     subject: Subject, model: Any, inputs: Sequence[Any], **compile_args: Any
 ) -> float:
-    """One epoch of one batch of ``model.fit`` on random targets; returns the loss.
+    """One epoch of one batch of ``model.fit``; returns the loss.
 
-    ``inputs`` may hold several batches of the example's size (one per replica).
+    The loss is sum(mean(output * projection)) over the float outputs, computed by the training
+    step itself rather than paired with per-sample targets: an output without a batch axis
+    (anchors that depend only on the image size) or an integer output (labels, counts) then
+    needs no target, and ``fit`` is given none. ``inputs`` may hold several batches of the
+    example's size (one per replica): each replica's outputs have the example's shapes.
     """
     import keras
-    import numpy as np
 
     batch = subject.batch_size
     outputs = flatten(model(model_inputs([array[:batch] for array in inputs])))
-    if not any(is_float(o) for o in outputs):
+    floats = [o for o in outputs if is_float(o)]
+    if not floats:
         raise CheckSkipped("skipped: the layer has no floating-point output to train on")
-    repeat = len(inputs[0]) // batch
-    targets = [
-        np.concatenate([p] * repeat) if is_float(o) else None
-        for o, p in zip(outputs, random_projections(outputs, 11), strict=True)
-    ]
-    loss: Any = ["mse" if t is not None else None for t in targets]
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=0.01),
-        loss=loss[0] if len(loss) == 1 else loss,
-        **compile_args,
+    trained = _with_projected_loss(model, random_projections(floats, 11))
+    trained.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), **compile_args)
+    history = trained.fit(
+        model_inputs(inputs), batch_size=len(inputs[0]), epochs=1, shuffle=False, verbose=0
     )
-    chosen = [t for t in targets if t is not None]
-    return float(
-        model.fit(
-            model_inputs(inputs),
-            chosen[0] if len(targets) == 1 else targets,
-            batch_size=len(inputs[0]),
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-        ).history["loss"][-1]
-    )
+    return float(history.history["loss"][-1])
+
+
+def _with_projected_loss(model: Any, projections: Sequence[Any]) -> Any:
+    """``model`` in a model whose training step's loss is its float outputs, projected."""
+    import keras
+
+    class ProjectedLoss(keras.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def call(self, inputs: Any, training: bool | None = None) -> Any:
+            return self.inner(inputs, training=training)
+
+        def compute_loss(
+            self,
+            x: Any = None,
+            y: Any = None,
+            y_pred: Any = None,
+            sample_weight: Any = None,
+            training: bool = True,
+        ) -> Any:
+            chosen = [o for o in flatten(y_pred) if is_float(o)]
+            return sum(
+                keras.ops.mean(keras.ops.cast(o, "float32") * p)
+                for o, p in zip(chosen, projections, strict=True)
+            )
+
+    return ProjectedLoss()
 
 
 def check_jit_compile(subject: Subject) -> str | None:
     """A ``fit`` step of a model holding the layer works with ``jit_compile=True`` (XLA)."""
+    needs_input(subject)
     model = subject.model(subject.make())
     try:
         loss = compile_and_fit(subject, model, subject.inputs(), jit_compile=True)
@@ -152,9 +172,11 @@ def check_jit_compile(subject: Subject) -> str | None:
 
 
 def check_mixed_precision(subject: Subject) -> str | None:
-    """Under ``mixed_float16`` the layer outputs float16 and keeps float32 variables."""
+    """Under ``mixed_float16`` the layer outputs its compute dtype (float16 unless it fixes its
+    own policy) and keeps float32 variables."""
     import keras
 
+    needs_input(subject)
     fixed = subject.arguments().get("dtype")
     if fixed is not None:
         raise CheckSkipped(f"skipped: the example fixes dtype={fixed!r}")
@@ -171,11 +193,16 @@ def check_mixed_precision(subject: Subject) -> str | None:
         ) from exc
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    wrong = sorted({dtype_name(o) for o in outputs if is_float(o) and dtype_name(o) != "float16"})
+    # Judged against the layer's own compute dtype: a layer that fixes its policy at float32
+    # whatever the global one (an image converter keeping float32 pixels, say) is right to
+    # return float32; only one computing in float16 must return float16.
+    compute = str(keras.backend.standardize_dtype(layer.compute_dtype))
+    wrong = sorted({dtype_name(o) for o in outputs if is_float(o) and dtype_name(o) != compute})
     if wrong:
         raise CheckFailed(
-            f"under the mixed_float16 policy the layer returns {', '.join(wrong)}, not float16: "
-            "a hard-coded dtype or cast (such as ops.cast(x, 'float32'))? use self.compute_dtype"
+            f"under the mixed_float16 policy the layer returns {', '.join(wrong)}, not its "
+            f"compute dtype {compute}: a hard-coded dtype or cast (such as "
+            "ops.cast(x, 'float32'))? use self.compute_dtype"
         )
     variables = [
         f"{weight_name(w)} ({dtype_name(w)})"
@@ -187,5 +214,10 @@ def check_mixed_precision(subject: Subject) -> str | None:
             "under the mixed_float16 policy these variables are not float32: "
             + ", ".join(variables)
             + "; create them with the layer's variable dtype (self.variable_dtype)"
+        )
+    if compute != "float16":
+        return (
+            f"its dtype policy ({layer.dtype_policy.name}) computes in {compute} whatever the "
+            f"global policy: judged against {compute}"
         )
     return None
