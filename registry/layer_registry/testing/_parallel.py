@@ -211,8 +211,7 @@ class ParallelRun:
                     made += 1
                     running = None
                     emit(raw)
-                elif event.get("event") == "done":
-                    child.wait(timeout=30)
+                elif event.get("event") == "done":  # all sent: no need to wait for its exit
                     return made, None, 0.0, None, ""
             return made, running, started, child.exit_description(), _tail(child.stderr_text())
         finally:
