@@ -263,6 +263,35 @@ class ScoresAndLabels(keras.layers.Layer):
 
 
 @_register
+class MaskedByBool(keras.layers.Layer):
+    """A dense map of each token, zeroed where a bool mask is False: ``layer([tokens, mask])``.
+
+    As a decoder taking a padding mask: one of its inputs is bool.
+
+    Example:
+
+    ```python
+    layer = MaskedByBool(units=3)
+    ```
+    """
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[0][-1], self.units), name="kernel")
+
+    def call(self, inputs):
+        tokens, mask = inputs
+        keep = ops.expand_dims(ops.cast(mask, self.compute_dtype), -1)
+        return ops.matmul(tokens, self.kernel) * keep
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+@_register
 class PromptsByKeyword(keras.layers.Layer):
     """Embeds point prompts given by keyword only: ``layer(points=..., labels=...)``.
 
@@ -306,6 +335,7 @@ CALIBRATION = [
     {"layer": KeepsFloat32Pixels, "input_shape": (4, 6, 6, 3)},
     {"layer": AnchorsOfTheImageSize, "input_shape": (4, 6, 5, 3)},
     {"layer": ScoresAndLabels, "input_shape": (4, 5)},
+    {"layer": MaskedByBool, "input_shape": [(4, 5, 3), (4, 5)], "input_dtype": ["float32", "bool"]},
     {"layer": PromptsByKeyword},
 ]
 """The layers above, as ``run_checks`` takes them: each passes every check but

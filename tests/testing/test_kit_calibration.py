@@ -103,7 +103,7 @@ def test_the_classic_tutorial_layer_fails_docstring_and_backend_portable(tmp_pat
     )
     finished = run_check_cli("tutorial", "--json", pythonpath=[site])
     assert finished.returncode == 1, finished.stderr
-    results = json.loads(finished.stdout)["results"]
+    results = json.loads(finished.stdout)
     statuses = {(r["layer"], r["check"]): r["status"] for r in results}
     reasons = {(r["layer"], r["check"]): r["reason"] for r in results}
     failing = {key for key, status in statuses.items() if status != "pass"}
@@ -123,7 +123,7 @@ def test_the_classic_tutorial_layer_fails_docstring_and_backend_portable(tmp_pat
 def test_layers_that_behave_like_third_party_ones_raise_no_false_alarm():
     """From-config in place (as keras.layers.RNN), an inherited docstring (keras-hub), a
     call(inputs, states), a layer argument, a set-up step, a dtype policy fixed at float32, an
-    output without a batch axis, an integer output beside a float one: all pass; a
+    output without a batch axis, an integer output beside a float one, a bool input: all pass; a
     compute_output_shape answering with the build-time batch (as keras-tcn's TCN) fails
     output_shape alone; a layer without an example input skips what calls it."""
     results = run_checks(third_party_like.CALIBRATION)

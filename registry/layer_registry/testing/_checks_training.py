@@ -116,16 +116,23 @@ def compile_and_fit(
     floats = [o for o in outputs if is_float(o)]
     if not floats:
         raise CheckSkipped("skipped: the layer has no floating-point output to train on")
-    trained = _with_projected_loss(model, random_projections(floats, 11))
+    bools = [a.dtype == bool for a in inputs]
+    trained = _with_projected_loss(
+        model, random_projections(floats, 11), bools if any(bools) else []
+    )
     trained.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), **compile_args)
+    # Bool inputs go in as uint8 and are cast back in the step: MirroredStrategy cannot
+    # distribute bool data (plain Keras's fit fails on it: AddN has no bool kernel).
+    given = [a.astype("uint8") if a.dtype == bool else a for a in inputs]
     history = trained.fit(
-        model_inputs(inputs), batch_size=len(inputs[0]), epochs=1, shuffle=False, verbose=0
+        model_inputs(given), batch_size=len(inputs[0]), epochs=1, shuffle=False, verbose=0
     )
     return float(history.history["loss"][-1])
 
 
-def _with_projected_loss(model: Any, projections: Sequence[Any]) -> Any:
-    """``model`` in a model whose training step's loss is its float outputs, projected."""
+def _with_projected_loss(model: Any, projections: Sequence[Any], bools: Sequence[bool]) -> Any:
+    """``model`` in a model whose training step's loss is its float outputs, projected;
+    the inputs flagged in ``bools`` arrive as uint8 and are cast back to bool."""
     import keras
 
     class ProjectedLoss(keras.Model):
@@ -134,6 +141,14 @@ def _with_projected_loss(model: Any, projections: Sequence[Any]) -> Any:
             self.inner = model
 
         def call(self, inputs: Any, training: bool | None = None) -> Any:
+            if bools:
+                given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+                inputs = model_inputs(
+                    [
+                        keras.ops.cast(a, "bool") if b else a
+                        for a, b in zip(given, bools, strict=True)
+                    ]
+                )
             return self.inner(inputs, training=training)
 
         def compute_loss(
