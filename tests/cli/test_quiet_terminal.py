@@ -155,7 +155,7 @@ def test_a_fresh_process_check_that_dies_shows_its_real_last_lines(tmp_path: Pat
     result = run_cli(
         "check", "crashy", "--check=saving", "--json", pythonpath=[plugin], env=AS_A_USER
     )
-    [saving] = json.loads(result.stdout)["results"]
+    [saving] = json.loads(result.stdout)
     assert saving["status"] == "fail"
     assert "died (exit status 7)" in saving["reason"]
     assert saving["reason"].endswith("its last output:\ncrashy: the real reason")

@@ -27,7 +27,7 @@ def test_json_lists_every_result_and_exit_status_0(run_cli_in_process):
         "check", "examples", "--check", "construct", "--check", "docstring", "--json"
     )
     assert status == 0
-    results = json.loads(out)["results"]
+    results = json.loads(out)
     assert [(r["layer"], r["check"], r["status"]) for r in results][:2] == [
         ("examples>CustomInitLayer", "docstring", "pass"),
         ("examples>CustomInitLayer", "construct", "pass"),
@@ -125,7 +125,7 @@ def test_json_stays_json_when_a_plugin_and_its_layer_print(tmp_path: Path):
         pythonpath=[plugin],
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
-    results = json.loads(finished.stdout)["results"]
+    results = json.loads(finished.stdout)
     assert [(r["check"], r["status"]) for r in results] == [(c, "pass") for c in checks]
     # What the plugin printed is not lost: it went to stderr.
     for line in ("the plugin is imported", "register_layers", "__init__", "build", "call"):

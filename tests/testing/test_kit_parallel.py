@@ -59,10 +59,9 @@ def test_two_workers_report_what_one_process_reports(tmp_path: Path):
     serial, parallel = (_check(root, "parted", n, "--json") for n in (1, 2))
     assert serial.returncode == parallel.returncode == 1, parallel.stderr
     one, two = json.loads(serial.stdout), json.loads(parallel.stdout)
-    assert (one["timing"]["workers"], two["timing"]["workers"]) == (1, 2)
 
     def untimed(report):
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in report["results"]]
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in report]
 
     assert untimed(two) == untimed(one)
     assert [r["status"] for r in untimed(two) if r["layer"] == "parted>Broken"] == [
@@ -71,9 +70,6 @@ def test_two_workers_report_what_one_process_reports(tmp_path: Path):
         "skip",
         "skip",
     ]
-    assert two["timing"]["serial_sum_seconds"] == pytest.approx(
-        sum(row["seconds"] for row in two["results"]), abs=0.01
-    )
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ def test_check_exits_0_when_every_failure_is_declared_at_registration(tmp_path: 
 
     finished = run_check_cli("wiki", "--check", "docstring", "--json", pythonpath=[plugin])
     assert finished.returncode == 0, finished.stderr
-    (result,) = json.loads(finished.stdout)["results"]
+    (result,) = json.loads(finished.stdout)
     assert set(result) == {"layer", "check", "status", "reason", "seconds"}
     assert (result["status"], result["check"]) == ("xfail", "docstring")
     assert "has no docstring" in result["reason"]
@@ -129,7 +129,7 @@ def test_an_example_function_and_a_setup_give_every_check_its_layer(tmp_path: Pa
     )
     finished = run_check_cli("retrieval", "--json", pythonpath=[plugin])
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    results = json.loads(finished.stdout)["results"]
+    results = json.loads(finished.stdout)
     failing = [r for r in results if r["status"] != "pass"]
     assert failing == [], failing
     assert {r["layer"] for r in results} == {"retrieval>Wrapped", "retrieval>Retrieval"}
