@@ -13,7 +13,11 @@ import layer_registry
 
 NAMES = layer_registry.names(plugin="kerashub")
 
-WITHOUT_INPUT = {"keras_hub>SAMPromptEncoder", "keras_hub>SAM3MaskDecoder"}
+WITHOUT_INPUT = {
+    "keras_hub>SAMPromptEncoder",
+    "keras_hub>SAM3MaskDecoder",
+    "keras_hub>SAM3GeometryEncoder",
+}
 """Registered without an input shape: their calls take what input_shape cannot say (README)."""
 
 
