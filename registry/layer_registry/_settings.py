@@ -41,6 +41,17 @@ def count(variable: str) -> int | None:
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
+def workers(variable: str) -> int:
+    """The worker processes ``variable`` asks for, else one per core this process may use."""
+    configured = count(variable)
+    if configured is not None:
+        return configured
+    try:  # affinity: the cores a container or taskset allows, not all the machine has
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def cache_dir() -> Path | None:
     """The metadata cache folder; None when ``LAYER_REGISTRY_CACHE=off`` switches it off."""
     if os.environ.get(CACHE, "").strip().lower() in {"0", "off", "false", "no"}:

@@ -9,11 +9,9 @@ check it was running; a new worker takes over that share's remaining checks.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
-import os
 import queue
 import sys
 import threading
@@ -40,13 +38,8 @@ Progress = Callable[[CheckResult], None]
 
 
 def default_workers() -> int:
-    """``LAYER_REGISTRY_CHECK_WORKERS``, else the cores this process may run on."""
-    configured = _settings.count(_settings.CHECK_WORKERS)
-    if configured is not None:
-        return configured
-    with contextlib.suppress(AttributeError, OSError):  # affinity: what a container allows
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+    """``LAYER_REGISTRY_CHECK_WORKERS``, else one worker per usable core."""
+    return _settings.workers(_settings.CHECK_WORKERS)
 
 
 def shares(labels: Sequence[str], workers: int) -> list[list[str]]:

@@ -36,13 +36,8 @@ WORKER = ["-m", "layer_registry._mkdocs.examples._worker"]
 
 
 def default_workers() -> int:
-    """``LAYER_REGISTRY_EXAMPLE_WORKERS``, else the cores this process may run on."""
-    configured = _settings.count(_settings.EXAMPLE_WORKERS)
-    if configured is not None:
-        return configured
-    with contextlib.suppress(AttributeError, OSError):  # affinity: what a container allows
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+    """``LAYER_REGISTRY_EXAMPLE_WORKERS``, else one worker per usable core."""
+    return _settings.workers(_settings.EXAMPLE_WORKERS)
 
 
 def namespace_of(name: str) -> str:
