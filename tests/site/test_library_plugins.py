@@ -78,6 +78,12 @@ def test_a_layer_page_shows_the_declared_expected_failures_and_the_real_output(
     assert "get_config leaves out candidate_embeddings" in page
 
 
+def test_the_plugin_page_lists_the_librarys_findings(library_build: Build):
+    page = text_of(library_build.page("layers/kerasrs"))
+    assert "Known failures" in page and "declares 7 expected failures" in page
+    assert "SMALLEST_FLOAT is a NumPy float32 scalar" in page
+
+
 def test_a_librarys_incomplete_docstring_example_is_shown_as_the_librarys(library_build: Build):
     page = text_of(library_build.page("layers/kerasrs/HardNegativeMining"))
     assert "Docstring example 1 from keras_rs's docstring failed" in page

@@ -139,6 +139,18 @@ def test_the_metadata_tables_have_real_column_headers():
     assert "<td>Name</td>" in first[0] and "<code>acme&gt;Gated</code>" in first[0]
 
 
+def test_a_plugin_page_lists_the_failures_its_layers_declare():
+    acme = PluginInfo("acme", "acme-layers", "1.0", "loaded")
+    gated = info(expected_failures={"jit_compile": "TensorFlow-only ops"})
+    page = rendered(pages.plugin_page(acme, [gated, info(name="acme>Plain", class_name="Plain")]))
+    known = page.split("Known failures", 1)[1]
+    assert "declares 1 expected failure" in known
+    row = re.search(r"<tr>\s*<td><a href=\"Gated.md\">Gated</a></td>(.*?)</tr>", known, re.S)
+    assert row and "<code>jit_compile</code>" in row[1] and "TensorFlow-only ops" in row[1]
+    assert "Plain" not in known
+    assert "Known failures" not in rendered(pages.plugin_page(acme, [info()]))
+
+
 def test_a_plotted_page_shows_the_figure_with_its_caption():
     result = ExampleResult(
         "periodic>Time2Vec", "k", blocks=[BlockResult("The generated example", "", "")], plot=True

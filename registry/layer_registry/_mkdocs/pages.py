@@ -102,6 +102,24 @@ def plugin_page(plugin: PluginInfo, layers: Sequence[LayerInfo]) -> str:
             )
     else:
         lines.append("This plugin registers no layers.")
+    known = [(info, check, why) for info in layers for check, why in info.expected_failures.items()]
+    if known:
+        # A wrapped library's defects, as the plugin declares them: found by the conformance
+        # kit, kept visible rather than hidden.
+        lines += [
+            "",
+            "## Known failures",
+            "",
+            f"The plugin declares {count(len(known), 'expected failure')} of the conformance "
+            "checks, each with its reason:",
+            "",
+            "| Layer | Check | Reason |",
+            "|---|---|---|",
+            *(
+                f"| [{info.class_name}]({info.class_name}.md) | {code_span(check)} | {cell(why)} |"
+                for info, check, why in known
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
