@@ -37,8 +37,6 @@ LAYERS: dict[str, dict[str, Any]] = {
             "(tensors, given by update_candidates()), so a rebuilt layer has no candidates",
             "saving": "a reloaded layer has no candidates, so Keras cannot rebuild a model "
             "holding it: load_model raises 'Could not automatically infer the output shape'",
-            "distributed": "a training step under MirroredStrategy raises AttributeError: "
-            "'NoneType' object has no attribute 'device'",
         },
     },
     "DistributedEmbedding": {
