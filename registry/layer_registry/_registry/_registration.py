@@ -220,11 +220,11 @@ def function_source(function: Any) -> tuple[str, str]:
 
 def _expected_failures(declared: Any, where: str) -> dict[str, str]:
     """``{check: reason}`` naming known conformance checks, each with a reason."""
-    # The catalogue imports no Keras: only the names of the checks are read here.
-    from layer_registry.testing._catalogue import CHECKS
-
     if declared is None:
         return {}
+    # Imported only when a plugin declares some: importing the kit's package costs every load.
+    from layer_registry.testing._catalogue import CHECKS
+
     if not isinstance(declared, Mapping):
         raise Refusal(
             where,
