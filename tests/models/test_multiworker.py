@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import layer_registry
+from support import LIBRARY_PLUGINS
 from support.models import GUIDES
 from support.models import TESTS
 from support.models import free_ports
@@ -40,8 +41,10 @@ def test_two_workers_end_with_equal_weights(tmp_path: Path) -> None:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONPATH": str(TESTS),
         }
-        for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_DISABLE", "LAYER_REGISTRY_STRICT"):
+        for variable in ("LAYER_REGISTRY_ONLY", "LAYER_REGISTRY_STRICT"):
             env.pop(variable, None)
+        # As everywhere in the core's tests: the guide's figures are those of the core plugins.
+        env["LAYER_REGISTRY_DISABLE"] = LIBRARY_PLUGINS
         workers.append(
             subprocess.Popen(
                 [sys.executable, "train.py"],
