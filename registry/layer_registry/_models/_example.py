@@ -7,6 +7,7 @@ imported here.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -29,7 +30,9 @@ def example_arguments(
     A function is called anew each time, so each layer gets its own layer or tensor arguments.
     """
     if function is None:
-        return dict(example)
+        # A deep copy: a constructor may edit the lists it is given (keras-hub's BoxMatcher
+        # inserts into its thresholds), and the registered example must stay as registered.
+        return copy.deepcopy(dict(example))
     arguments = function()
     if not isinstance(arguments, Mapping) or not all(isinstance(k, str) for k in arguments):
         raise TypeError(
