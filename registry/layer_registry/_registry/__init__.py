@@ -94,33 +94,41 @@ class Registry:
         if self._catalog_ready:
             return
         with self._lock:
-            if not self._catalog_ready and not self._adopt_cache():
-                self.refresh()
+            if not self._catalog_ready:
+                key = self.cache_key()  # one scan of what is installed serves both steps
+                if not self._adopt_cache(key):
+                    self.refresh(key)
 
-    def _adopt_cache(self) -> bool:
-        """Take every plugin's metadata from a valid cache, importing nothing; say if it did."""
+    def _adopt_cache(self, key: str | None = None) -> bool:
+        """Take every plugin's metadata from a valid cache, importing nothing; say if it did.
+
+        ``key``: the cache key, when the caller has just taken it.
+        """
         if self._catalog_ready:
             return True
         with self._lock:
             self._discover()
             # Strict mode must see every failure happen, so it never trusts the cache.
-            cached = None if self._strict else _cache.read(self.cache_key(), self.settings)
+            cached = (
+                None if self._strict else _cache.read(key or self.cache_key(), self.settings)
+            )
             if cached is not None:
                 self._adopt(*cached)
                 self._catalog_ready = True
             return self._catalog_ready
 
-    def refresh(self) -> None:
+    def refresh(self, key: str | None = None) -> None:
         """Load every plugin's metadata anew and rewrite the metadata cache from it.
 
         In a process that has not imported Keras (a command listing layers), the plugins are
         loaded in a child process (``_catalog``): a plugin that crashes natively fails alone
         and this process imports none of them. Elsewhere they load here, as on a lookup.
+        ``key``: the cache key, when the caller took it before importing anything.
         """
         with self._lock:
             # Taken before anything is imported: an edit made while plugins load must not be
             # cached as if the records described it.
-            key = self.cache_key()
+            key = key or self.cache_key()
             records = None
             if "keras" not in sys.modules and not self._strict:
                 from layer_registry._registry import _catalog

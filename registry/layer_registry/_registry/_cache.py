@@ -29,6 +29,7 @@ from layer_registry import _settings
 from layer_registry._files import write_atomically
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
+from layer_registry._registry._discovery import identity
 from layer_registry._version import __version__
 
 FORMAT = 5
@@ -58,11 +59,14 @@ def installed_key(entry_points: Iterable[Any]) -> str:
             digest.update(f"|{folder}|{_mtime(folder)}".encode())
     for entry_point in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
         dist = entry_point.dist
-        # importlib.metadata has no public accessor for the .dist-info folder itself.
+        name, version = identity(dist) if dist is not None else ("", "")
+        # importlib.metadata has no public accessor for the .dist-info folder itself. The
+        # METADATA file's own time catches an edit in place, which leaves the folder's alone.
         location = getattr(dist, "_path", None)
+        metadata_file = os.path.join(location, "METADATA") if location else None
         digest.update(
-            f"|{entry_point.name}={entry_point.value}|{dist.name if dist else ''}|"
-            f"{dist.version if dist else ''}|{location}|{_mtime(location)}".encode()
+            f"|{entry_point.name}={entry_point.value}|{name}|{version}|{location}|"
+            f"{_mtime(location)}|{_mtime(metadata_file)}".encode()
         )
         for path in source_files(top_package(entry_point.value)):
             digest.update(f"|{path}|{_mtime(path)}".encode())
@@ -188,12 +192,25 @@ Record = TypeVar("Record", LayerInfo, PluginInfo)
 
 def _checked(record: Record) -> Record:
     """``record`` once every field matches its annotation: a cache file is data from disk."""
-    hints = typing.get_type_hints(type(record))
-    for item in dataclasses.fields(record):
-        value = getattr(record, item.name)
-        if not _matches(value, hints[item.name]):
-            raise TypeError(f"{type(record).__name__}.{item.name} is {value!r}")
+    for name, hint in _field_hints(type(record)):
+        value = getattr(record, name)
+        if not _matches(value, hint):
+            raise TypeError(f"{type(record).__name__}.{name} is {value!r}")
     return record
+
+
+_HINTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_hints(record_type: type) -> tuple[tuple[str, Any], ...]:
+    """Each field's resolved annotation, worked out once per record type (it costs ~0.4 ms,
+    which a 1,000-layer cache file paid per record)."""
+    if record_type not in _HINTS:
+        hints = typing.get_type_hints(record_type)
+        _HINTS[record_type] = tuple(
+            (item.name, hints[item.name]) for item in dataclasses.fields(record_type)
+        )
+    return _HINTS[record_type]
 
 
 def _matches(value: Any, hint: Any) -> bool:

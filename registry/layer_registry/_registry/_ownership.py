@@ -25,6 +25,8 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from layer_registry._registry._discovery import identity
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -42,7 +44,8 @@ class Holdings:
 
     def __init__(self, dist: importlib.metadata.Distribution) -> None:
         self.dist = dist
-        self.name = canonicalize_name(dist.name or "")
+        self.display_name = identity(dist)[0]
+        self.name = canonicalize_name(self.display_name)
 
     @cached_property
     def _claims(self) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -201,7 +204,7 @@ class Owners:
             self._plugins.setdefault(self.holdings(dist).name, []).append(namespace)
 
     def holdings(self, dist: importlib.metadata.Distribution) -> Holdings:
-        name = canonicalize_name(dist.name or "")
+        name = canonicalize_name(identity(dist)[0])
         found = self._holdings.get(name)
         if found is None:
             found = self._holdings[name] = Holdings(dist)
@@ -228,7 +231,7 @@ class Owners:
                 return None
             raise OwnershipError(
                 f"is defined in module {cls.__module__!r}, which has no file in "
-                f"{dist.name}; define layers in the modules your distribution installs"
+                f"{own.display_name}; define layers in the modules your distribution installs"
             )
         claim = own.claim(path)
         if claim is not None and claim.specificity == sys.maxsize:
@@ -244,13 +247,13 @@ class Owners:
         if owner is not None and owner.name in self._plugins:
             namespaces = ", ".join(map(repr, self._plugins[owner.name]))
             raise OwnershipError(
-                f"belongs to plugin {namespaces} (distribution {owner.dist.name}); a plugin "
+                f"belongs to plugin {namespaces} (distribution {owner.display_name}); a plugin "
                 "registers only its own classes and those of libraries it requires"
             )
         if owner is not None and owner.name in own.requires:
             return owner
-        where = f"distribution {owner.dist.name}" if owner is not None else path
+        where = f"distribution {owner.display_name}" if owner is not None else path
         raise OwnershipError(
-            f"is defined in {where}, which {dist.name} neither is nor requires; add the "
-            f"library to {dist.name}'s dependencies, or register only its own classes"
+            f"is defined in {where}, which {own.display_name} neither is nor requires; add "
+            f"the library to {own.display_name}'s dependencies, or register only its own classes"
         )

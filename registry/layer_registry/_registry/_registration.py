@@ -27,6 +27,7 @@ from layer_registry._errors import PluginError
 from layer_registry._errors import shown
 from layer_registry._records import LayerInfo
 from layer_registry._records import Shape
+from layer_registry._registry._discovery import identity
 from layer_registry._registry._ownership import Owners
 from layer_registry._registry._ownership import OwnershipError
 
@@ -264,6 +265,7 @@ def accept(
     import keras
 
     cls, where = request.cls, target(request.cls)
+    distribution, version = identity(dist) if dist is not None else ("", "")
     if not issubclass(cls, keras.layers.Layer):
         raise Refusal(where, "is not a keras.layers.Layer subclass")
     if not cls.__name__.isidentifier():
@@ -288,8 +290,8 @@ def accept(
         name=keras_name if known else f"{namespace}>{cls.__name__}",
         namespace=namespace,
         class_name=cls.__name__,
-        distribution=dist.name if dist is not None else "",
-        version=dist.version if dist is not None else "",
+        distribution=distribution,
+        version=version,
         summary=doc.split("\n", 1)[0].strip(),
         tags=request.tags,
         aliases=request.aliases,
@@ -299,8 +301,8 @@ def accept(
         import_path=where,
         signature=_signature(cls),
         doc=doc,
-        library=library.dist.name if library is not None else "",
-        library_version=library.dist.version if library is not None else "",
+        library=library.display_name if library is not None else "",
+        library_version=identity(library.dist)[1] if library is not None else "",
         expected_failures=request.expected_failures,
         example_function=example_function,
         example_source=example_source,
