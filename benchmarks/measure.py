@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the throw-away plugin writer the tests use
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Measured as installed for a user: with bytecode. A machine set not to write it
+# (PYTHONDONTWRITEBYTECODE) charges every process for compiling the editable layer_registry
+# sources while the baselines' libraries, compiled by pip, run from theirs.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,44 @@ def test_install_upgrade_edit_and_uninstall_each_invalidate_it(env):
     assert names(plugins, variables)[0] == ["alpha>Alpha", "alpha>AlphaToo"]
 
 
+def test_a_warm_listing_reads_the_cache_alone(env):
+    # Warm, the file system says whether the cache is valid: importlib.metadata (and the entry
+    # point scan it makes) is for loading, not for listing or searching.
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha"))
+    names(plugins, variables)
+    code = (
+        "import json, sys, layer_registry\n"
+        "found = [layer_registry.names(), [i.name for i in layer_registry.search('alpha')],\n"
+        "         [p.summary for p in layer_registry.plugins() if p.namespace == 'alpha']]\n"
+        "print(json.dumps([found, 'importlib.metadata' in sys.modules]))"
+    )
+    result = run_python(code, pythonpath=[plugins], env=variables)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        [["alpha>Alpha"], ["alpha>Alpha"], ["A throw-away plugin."]],
+        False,
+    ]
+
+
+def test_entry_points_edited_in_place_invalidate_it(env):
+    _, plugins, variables = env
+    write_plugin(plugins, distribution="alpha-layers", namespace="alpha", source=counted("Alpha"))
+    write_plugin(
+        plugins,
+        distribution="beta-layers",
+        namespace="beta",
+        source=counted("Beta"),
+        entry_points={},  # installed, but not yet a plugin
+    )
+    assert names(plugins, variables)[0] == ["alpha>Alpha"]
+
+    # Rewriting a file leaves its folder's time alone: the file's own time must move the key.
+    entry_points = plugins / "beta_layers-1.0.0.dist-info" / "entry_points.txt"
+    entry_points.write_text("[layer_registry]\nbeta = beta_layers\n")
+    assert names(plugins, variables)[0] == ["alpha>Alpha", "beta>Beta"]
+
+
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"format": 1}', b"\xff\xfe\x00", b"[]"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(env, garbage):
     cache, plugins, variables = env

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +100,8 @@ def folder_problem(folder: Path) -> str | None:
         existing = existing.parent
     if not existing.is_dir():
         return f"{existing} is a file, not a folder"
+    import tempfile  # here: only commands that write files need it (and its ~8 ms)
+
     try:
         # A real file, not os.access: root passes os.access on read-only places such as /proc.
         with tempfile.TemporaryFile(dir=existing):

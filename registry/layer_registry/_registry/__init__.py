@@ -19,9 +19,9 @@ from layer_registry._errors import AmbiguousNameError
 from layer_registry._errors import LayerNotFoundError
 from layer_registry._errors import PluginError
 from layer_registry._errors import shown
-from layer_registry._models._construct import construct
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
+from layer_registry._records import describe_plugin
 from layer_registry._records import split_name
 from layer_registry._registry import _cache
 from layer_registry._registry._discovery import NAMESPACE_PATTERN
@@ -68,25 +68,41 @@ class Registry:
         self.resolved: dict[str, type] = {}
         """Names ``get`` has resolved to classes: its fast path (read-only for callers)."""
         self._catalog_ready = False
+        self._filters_read = False
+        self._cached_plugins: list[PluginInfo] | None = None
+        """The plugins' records from the metadata cache, once adopted."""
         self.skipped: list[tuple[str, str]] = []
         """Installed distributions skipped for broken metadata: ``(location, why)``."""
 
     # -- discovery and the metadata catalog --------------------------------------------------
 
+    def _read_filters(self) -> None:
+        """Settle ``only``, ``disable`` and ``strict``: as given, else from the environment."""
+        if self._filters_read:
+            return
+        only, disable, strict = self._given_only, self._given_disable, self._given_strict
+        self._only = frozenset(only) if only is not None else _settings.names(_settings.ONLY)
+        self._disable = frozenset(
+            disable if disable is not None else _settings.names(_settings.DISABLE) or ()
+        )
+        self._strict = strict if strict is not None else _settings.flag(_settings.STRICT)
+        self._filters_read = True
+
     def _discover(self) -> list[Plugin]:
+        """The installed plugins, read from their entry points on first need.
+
+        A warm metadata cache answers listings without this (``importlib.metadata`` alone
+        costs a listing ~45 ms); loading a plugin needs it.
+        """
         if self._plugins is not None:
             return self._plugins
         with self._lock:
             if self._plugins is None:
-                only, disable, strict = self._given_only, self._given_disable, self._given_strict
-                self._only = (
-                    frozenset(only) if only is not None else _settings.names(_settings.ONLY)
-                )
-                self._disable = frozenset(
-                    disable if disable is not None else _settings.names(_settings.DISABLE) or ()
-                )
-                self._strict = strict if strict is not None else _settings.flag(_settings.STRICT)
-                self._plugins, self.skipped = discover(self._only, self._disable)
+                self._read_filters()
+                plugins, self.skipped = discover(self._only, self._disable)
+                if self._cached_plugins is not None:
+                    self._attach(plugins, self._cached_plugins)
+                self._plugins = plugins
             return self._plugins
 
     def _ensure_catalog(self) -> None:
@@ -94,41 +110,33 @@ class Registry:
         if self._catalog_ready:
             return
         with self._lock:
-            if not self._catalog_ready:
-                key = self.cache_key()  # one scan of what is installed serves both steps
-                if not self._adopt_cache(key):
-                    self.refresh(key)
+            if not self._catalog_ready and not self._adopt_cache():
+                self.refresh()
 
-    def _adopt_cache(self, key: str | None = None) -> bool:
-        """Take every plugin's metadata from a valid cache, importing nothing; say if it did.
-
-        ``key``: the cache key, when the caller has just taken it.
-        """
+    def _adopt_cache(self) -> bool:
+        """Take every plugin's metadata from a valid cache, importing nothing; say if it did."""
         if self._catalog_ready:
             return True
         with self._lock:
-            self._discover()
+            self._read_filters()
             # Strict mode must see every failure happen, so it never trusts the cache.
-            cached = (
-                None if self._strict else _cache.read(key or self.cache_key(), self.settings)
-            )
+            cached = None if self._strict else _cache.read(self.settings)
             if cached is not None:
                 self._adopt(*cached)
                 self._catalog_ready = True
             return self._catalog_ready
 
-    def refresh(self, key: str | None = None) -> None:
+    def refresh(self) -> None:
         """Load every plugin's metadata anew and rewrite the metadata cache from it.
 
         In a process that has not imported Keras (a command listing layers), the plugins are
         loaded in a child process (``_catalog``): a plugin that crashes natively fails alone
         and this process imports none of them. Elsewhere they load here, as on a lookup.
-        ``key``: the cache key, when the caller took it before importing anything.
         """
         with self._lock:
             # Taken before anything is imported: an edit made while plugins load must not be
             # cached as if the records described it.
-            key = key or self.cache_key()
+            key = self.cache_key()
             records = None
             if "keras" not in sys.modules and not self._strict:
                 from layer_registry._registry import _catalog
@@ -165,7 +173,7 @@ class Registry:
 
     def _filter_environment(self) -> dict[str, str | None]:
         """This registry's filters as the environment variables a child reads."""
-        self._discover()
+        self._read_filters()
         return {
             _settings.ONLY: ",".join(sorted(self._only)) if self._only is not None else None,
             _settings.DISABLE: ",".join(sorted(self._disable)) or None,
@@ -174,25 +182,34 @@ class Registry:
     @property
     def settings(self) -> str:
         """This registry's filters, as text: each gets its own metadata cache file."""
-        self._discover()
+        self._read_filters()
         only = ",".join(sorted(self._only)) if self._only is not None else "*"
         return f"only={only};disable={','.join(sorted(self._disable))}"
 
     def cache_key(self) -> str:
         """The metadata cache key for what is installed now."""
-        return _cache.installed_key([p.entry_point for p in self._discover()])
+        return _cache.installed_key(
+            _cache.top_package(p.entry_point.value) for p in self._discover()
+        )
 
     def _adopt(self, records: list[PluginInfo], layers: list[LayerInfo]) -> None:
+        self._cached_plugins = records
+        if self._plugins is not None:
+            self._attach(self._plugins, records)
+        for info in layers:
+            if info.name not in self._index:
+                self._index.add(info)
+
+    @staticmethod
+    def _attach(plugins: list[Plugin], records: list[PluginInfo]) -> None:
+        """Give each discovered plugin what the cache says of it."""
         by_source = {(r.namespace, r.distribution): r for r in records}
-        for plugin in self._discover():
+        for plugin in plugins:
             plugin.cached = by_source.get((plugin.namespace, plugin.distribution))
             if plugin.status == "not loaded" and plugin.cached and plugin.cached.status == "failed":
                 # Not retried until something is installed or edited (the cache key moves):
                 # a plugin that crashed its process must not be imported here.
                 plugin.fail(plugin.cached.error or "")
-        for info in layers:
-            if info.name not in self._index:
-                self._index.add(info)
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -301,16 +318,16 @@ class Registry:
 
     def _raise_for_plugin(self, namespace: str, name: str) -> None:
         """Explain a miss inside a namespace whose plugin is installed but did not load it."""
-        plugin = self._plugin(namespace)
-        if plugin is None:
+        record = self.provider(namespace)
+        if record is None:
             return
-        record = plugin.snapshot()
+        describe = describe_plugin(record.namespace, record.distribution, record.version)
         if record.status in {"failed", "blocked"}:
             why = "was blocked" if record.status == "blocked" else "failed to load"
             raise LayerNotFoundError(
                 name,
                 message=(
-                    f"{shown(name)} would come from {plugin.describe()}, which {why}: "
+                    f"{shown(name)} would come from {describe}, which {why}: "
                     f"{record.error}"
                 ),
                 plugin=record,
@@ -321,28 +338,29 @@ class Registry:
                 raise LayerNotFoundError(
                     name,
                     message=(
-                        f"{shown(name)} was refused by the registry: {plugin.describe()} "
+                        f"{shown(name)} was refused by the registry: {describe} "
                         f"registered {where}, which {why}"
                     ),
                     plugin=record,
                 )
 
-    def _plugin(self, namespace: str) -> Plugin | None:
-        """The installed plugin owning ``namespace`` (a contested one's first owner), or None."""
-        for plugin in self._discover():  # sorted: a contested namespace's owner comes first
-            if plugin.namespace == namespace:
-                return plugin
-        return None
+    def _snapshots(self) -> list[PluginInfo]:
+        """Every installed plugin's record in discovery order: a contested namespace's owner
+        comes first. From the metadata cache while no plugin needed discovering."""
+        if self._plugins is None and self._cached_plugins is not None:
+            return self._cached_plugins
+        return [plugin.snapshot() for plugin in self._discover()]
 
     def create(self, name: str, /, **kwargs: Any) -> Any:
         """An instance of the layer ``name``, built with ``kwargs``."""
         full = self.resolve(name)
+        from layer_registry._models._construct import construct  # not needed to list
+
         return construct(self.get(full), kwargs, display=full)
 
     def provider(self, namespace: str) -> PluginInfo | None:
         """The installed plugin owning ``namespace`` (imports nothing), or None."""
-        plugin = self._plugin(namespace)
-        return plugin.snapshot() if plugin is not None else None
+        return next((p for p in self._snapshots() if p.namespace == namespace), None)
 
     def require_plugin(self, namespace: str) -> PluginInfo:
         """The installed plugin owning ``namespace``; ``PluginError`` saying what to do if none."""
@@ -380,8 +398,7 @@ class Registry:
         """Every installed plugin with its status and layers (loading them unless cached)."""
         self._ensure_catalog()
         return sorted(
-            (plugin.snapshot() for plugin in self._discover()),
-            key=lambda p: (p.namespace, canonical_distribution(p.distribution)),
+            self._snapshots(), key=lambda p: (p.namespace, canonical_distribution(p.distribution))
         )
 
     def __iter__(self) -> Iterator[LayerInfo]:

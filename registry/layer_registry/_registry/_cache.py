@@ -1,9 +1,11 @@
 """The on-disk metadata cache: listing and searching without importing plugins or TensorFlow.
 
 One JSON file per Python environment, in the user cache folder. It is valid only for the exact
-set of installed plugins it was written for: the key covers every entry point, each
-distribution's name, version, metadata folder and its modification time, and the modification
-times of the plugin's source files (so editing an editable install invalidates it too).
+set of installed distributions it was written for: the key covers every distribution folder on
+``sys.path`` (its name and the modification times of its entry points and metadata files), the
+site-packages folders, and the modification times of the plugins' source files (so editing an
+editable install invalidates it too). All of it is read from the file system, so a warm
+listing never imports ``importlib.metadata``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from layer_registry import _settings
 from layer_registry._files import write_atomically
 from layer_registry._records import LayerInfo
 from layer_registry._records import PluginInfo
-from layer_registry._registry._discovery import identity
 from layer_registry._version import __version__
 
 FORMAT = 5
@@ -49,28 +50,40 @@ def cache_file(settings: str = "") -> Path | None:
     return folder / f"metadata-{variant}.json"
 
 
-def installed_key(entry_points: Iterable[Any]) -> str:
-    """A digest of everything installed that could change what the plugins register."""
+def installed_key(packages: Iterable[str]) -> str:
+    """A digest of everything installed that could change what the plugins register.
+
+    ``packages``: the plugins' top-level packages, whose source files it covers.
+    """
     digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
-    # Installing or removing anything changes a site-packages folder: a plugin that failed for
-    # want of a dependency is retried once the dependency is installed.
     for folder in sys.path:
+        # Installing or removing anything changes a site-packages folder: a plugin that failed
+        # for want of a dependency is retried once the dependency is installed.
         if os.path.basename(folder) in {"site-packages", "dist-packages"}:
             digest.update(f"|{folder}|{_mtime(folder)}".encode())
-    for entry_point in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
-        dist = entry_point.dist
-        name, version = identity(dist) if dist is not None else ("", "")
-        # importlib.metadata has no public accessor for the .dist-info folder itself. The
-        # METADATA file's own time catches an edit in place, which leaves the folder's alone.
-        location = getattr(dist, "_path", None)
-        metadata_file = os.path.join(location, "METADATA") if location else None
-        digest.update(
-            f"|{entry_point.name}={entry_point.value}|{name}|{version}|{location}|"
-            f"{_mtime(location)}|{_mtime(metadata_file)}".encode()
-        )
-        for path in source_files(top_package(entry_point.value)):
+        # Where importlib.metadata finds entry points: a distribution folder appearing,
+        # going, or having its entry points or metadata edited in place moves the key.
+        for path in _distribution_folders(folder):
+            digest.update(
+                f"|{path}|{_mtime(path)}|{_mtime(os.path.join(path, 'entry_points.txt'))}|"
+                f"{_mtime(os.path.join(path, 'METADATA'))}|"
+                f"{_mtime(os.path.join(path, 'PKG-INFO'))}".encode()
+            )
+    for package in sorted(set(packages)):
+        for path in source_files(package):
             digest.update(f"|{path}|{_mtime(path)}".encode())
     return digest.hexdigest()
+
+
+def _distribution_folders(folder: str) -> list[str]:
+    """The ``.dist-info`` and ``.egg-info`` entries directly in the ``sys.path`` entry."""
+    try:
+        with os.scandir(folder or ".") as entries:
+            return sorted(
+                entry.path for entry in entries if entry.name.endswith((".dist-info", ".egg-info"))
+            )
+    except OSError:  # missing, a zip file, unreadable: its own time stands for it
+        return [f"{folder}@{_mtime(folder)}"]
 
 
 def top_package(entry_point_value: str) -> str:
@@ -103,16 +116,18 @@ def source_files(module: str) -> list[str]:
     return [spec.origin] if spec.origin else []
 
 
-def read(key: str, settings: str = "") -> tuple[list[PluginInfo], list[LayerInfo]] | None:
-    """The cached records for ``key``, or None when missing, stale, corrupt or switched off."""
+def read(settings: str = "") -> tuple[list[PluginInfo], list[LayerInfo]] | None:
+    """The cached records, or None when missing, stale, corrupt or switched off."""
     path = cache_file(settings)
     if path is None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data["format"] != FORMAT or data["key"] != key:
+        if data["format"] != FORMAT:
             return None
         plugins = [plugin_from_json(item) for item in data["plugins"]]
+        if data["key"] != installed_key(top_package(p.entry_point) for p in plugins):
+            return None
         layers = [layer_from_json(item) for item in data["layers"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a corrupt or unreadable cache is rebuilt, never trusted
@@ -131,7 +146,10 @@ def stored_key(settings: str = "") -> str | None:
 def write(
     key: str, plugins: Sequence[PluginInfo], layers: Sequence[LayerInfo], settings: str = ""
 ) -> None:
-    """Store the records atomically; a cache that cannot be written is silently skipped."""
+    """Store the records atomically; a cache that cannot be written is silently skipped.
+
+    ``key``: ``installed_key`` of the plugins' packages, taken before any of them was imported.
+    """
     path = cache_file(settings)
     if path is None:
         return

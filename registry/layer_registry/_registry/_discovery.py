@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import re
 import weakref
 from collections.abc import Set
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Literal
 
 from layer_registry import _settings
 from layer_registry._records import PluginInfo
 from layer_registry._records import PluginStatus
 from layer_registry._records import describe_plugin
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 ENTRY_POINT_GROUP = "layer_registry"
 NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -113,6 +116,8 @@ def discover(
     A plugin whose namespace is invalid or already taken is failed here; one filtered out by
     ``only`` or ``disable`` is blocked. Nothing is imported.
     """
+    import importlib.metadata  # here: a listing answered from the cache never needs it
+
     found: list[Plugin] = []
     skipped: list[tuple[str, str]] = []
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

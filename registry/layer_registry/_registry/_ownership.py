@@ -20,11 +20,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 
-from packaging.markers import UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
+from layer_registry._registry._discovery import canonical_distribution
 from layer_registry._registry._discovery import identity
 
 
@@ -45,7 +41,7 @@ class Holdings:
     def __init__(self, dist: importlib.metadata.Distribution) -> None:
         self.dist = dist
         self.display_name = identity(dist)[0]
-        self.name = canonicalize_name(self.display_name)
+        self.name = canonical_distribution(self.display_name)
 
     @cached_property
     def _claims(self) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -81,6 +77,12 @@ class Holdings:
     @cached_property
     def requires(self) -> frozenset[str]:
         """Canonical names of the distributions this one requires (extras left out)."""
+        # Imported here: packaging's grammar costs ~30 ms to import, and most loads never get
+        # this far (a class listed in its plugin's own RECORD is settled without it).
+        from packaging.markers import UndefinedEnvironmentName
+        from packaging.requirements import InvalidRequirement
+        from packaging.requirements import Requirement
+
         names = set()
         for line in self.dist.requires or ():
             try:
@@ -94,7 +96,7 @@ class Holdings:
                     continue
             except UndefinedEnvironmentName:
                 continue
-            names.add(canonicalize_name(requirement.name))
+            names.add(canonical_distribution(requirement.name))
         return frozenset(names)
 
 
@@ -204,7 +206,7 @@ class Owners:
             self._plugins.setdefault(self.holdings(dist).name, []).append(namespace)
 
     def holdings(self, dist: importlib.metadata.Distribution) -> Holdings:
-        name = canonicalize_name(identity(dist)[0])
+        name = canonical_distribution(identity(dist)[0])
         found = self._holdings.get(name)
         if found is None:
             found = self._holdings[name] = Holdings(dist)
