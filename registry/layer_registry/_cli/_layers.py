@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import textwrap
 from collections.abc import Sequence
 
 import click
 
 import layer_registry
-from layer_registry._cli._output import console
 from layer_registry._cli._output import echo_json
-from layer_registry._cli._output import plain
 from layer_registry._cli._output import warn_failed_plugins
 
 
@@ -35,13 +35,37 @@ def list_command(pattern: str | None, plugin: str | None, tag: str | None, as_js
 
 
 def print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
-    from rich.table import Table
+    """One row per layer: name, plugin and summary in aligned columns.
 
-    table = Table("name", "plugin", "summary", box=None, pad_edge=False)
-    for info in infos:
-        table.add_row(plain(info.name), plain(info.namespace), plain(info.summary))
-    if infos:
-        console().print(table)
+    Aligned here rather than by a Rich table, which measures and wraps every cell: ~0.2 ms a
+    row, a quarter of a second to list an ecosystem of 1,000 layers. On a terminal the summary
+    wraps to its width; piped, each layer stays on one line for grep and cut.
+    """
+    if not infos:
+        return
+    rows = [("name", "plugin", "summary")] + [
+        (_printable(i.name), _printable(i.namespace), _printable(i.summary)) for i in infos
+    ]
+    name_width, plugin_width = (max(len(row[column]) for row in rows) for column in (0, 1))
+    terminal = sys.stdout.isatty()
+    room = 0
+    if terminal:
+        import shutil  # here: piped output (and its ~5 ms of imports) has no width
+
+        room = shutil.get_terminal_size().columns - name_width - plugin_width - 4
+    lines = []
+    for name, plugin, summary in rows:
+        parts = textwrap.wrap(summary, room) if room >= 20 and len(summary) > room else [summary]
+        prefix = f"{name:<{name_width}}  {plugin:<{plugin_width}}  "
+        lines.append((prefix + parts[0]).rstrip())
+        lines += [" " * len(prefix) + part for part in parts[1:]]
+    lines[0] = click.style(lines[0], bold=True) if terminal else lines[0]
+    click.echo("\n".join(lines))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a plugin's escape sequences, tabs, newlines) blanked."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else " " for c in text)
 
 
 @click.command("search")
