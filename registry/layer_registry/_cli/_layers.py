@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import textwrap
 from collections.abc import Sequence
 
 import click
@@ -55,7 +54,11 @@ def print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
         room = shutil.get_terminal_size().columns - name_width - plugin_width - 4
     lines = []
     for name, plugin, summary in rows:
-        parts = textwrap.wrap(summary, room) if room >= 20 and len(summary) > room else [summary]
+        parts = [summary]
+        if room >= 20 and len(summary) > room:
+            import textwrap  # here: only a terminal narrower than the summary wraps it
+
+            parts = textwrap.wrap(summary, room)
         prefix = f"{name:<{name_width}}  {plugin:<{plugin_width}}  "
         lines.append((prefix + parts[0]).rstrip())
         lines += [" " * len(prefix) + part for part in parts[1:]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Iterable
@@ -111,6 +110,8 @@ class Index:
             by_key.setdefault(split_name(full)[1].lower(), set()).add(full)
         for other, full in self._other_names.items():
             by_key.setdefault(other.lower(), set()).add(full)
+        import difflib  # here: only a miss needs suggestions
+
         close = difflib.get_close_matches(name.lower(), by_key, n=limit * 2, cutoff=0.6)
         suggestions: list[str] = []
         for key in close:
