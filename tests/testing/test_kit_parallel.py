@@ -97,3 +97,14 @@ def test_the_summary_names_the_workers(dying):
     summary = dying.stdout.strip().splitlines()[-1]
     assert summary.startswith("4 layers, 4 checks: 13 passed, 1 failed, 2 skipped")
     assert re.search(r" in \d+\.\d s \(serial sum \d+\.\d s, 2 workers\)$", summary), summary
+
+
+def test_a_few_layers_are_checked_in_one_process_by_default(tmp_path: Path):
+    # Each worker starts Keras, TensorFlow and JAX anew: four layers do not repay a second one.
+    root = _plugin(tmp_path, "few", "import keras\n" + BROKEN, "Broken")
+    result = run_cli(
+        "check", "few", "--check=construct", pythonpath=[root], env={"LAYER_REGISTRY_ONLY": "few"}
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("4 layers, 1 check: 4 passed"), summary
+    assert re.search(r"\(serial sum \d+\.\d s, 1 worker\)$", summary), summary
