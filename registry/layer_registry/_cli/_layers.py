@@ -49,16 +49,15 @@ def print_layers(infos: Sequence[layer_registry.LayerInfo]) -> None:
     terminal = sys.stdout.isatty()
     room = 0
     if terminal:
-        import shutil  # here: piped output (and its ~5 ms of imports) has no width
+        # Imported here: piped output (and its ~5 ms of imports) has no width to wrap to.
+        import shutil
+        import textwrap
 
         room = shutil.get_terminal_size().columns - name_width - plugin_width - 4
     lines = []
     for name, plugin, summary in rows:
-        parts = [summary]
-        if room >= 20 and len(summary) > room:
-            import textwrap  # here: only a terminal narrower than the summary wraps it
-
-            parts = textwrap.wrap(summary, room)
+        wraps = room >= 20 and len(summary) > room
+        parts = textwrap.wrap(summary, room) if wraps else [summary]
         prefix = f"{name:<{name_width}}  {plugin:<{plugin_width}}  "
         lines.append((prefix + parts[0]).rstrip())
         lines += [" " * len(prefix) + part for part in parts[1:]]

@@ -64,7 +64,10 @@ def installed_key(packages: Iterable[str]) -> str:
             digest.update(f"|{folder}|{_mtime(folder)}".encode())
         # Where importlib.metadata finds entry points: a distribution folder appearing,
         # going, or having its entry points or metadata edited in place moves the key.
-        for path in _distribution_folders(folder):
+        distributions = _distribution_folders(folder)
+        if distributions is None:  # a zip file, missing, unreadable: its own time stands in
+            digest.update(f"|{folder}|{_mtime(folder)}".encode())
+        for path in distributions or ():
             digest.update(
                 f"|{path}|{_mtime(path)}|{_mtime(os.path.join(path, 'entry_points.txt'))}|"
                 f"{_mtime(os.path.join(path, 'METADATA'))}|"
@@ -76,15 +79,16 @@ def installed_key(packages: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def _distribution_folders(folder: str) -> list[str]:
-    """The ``.dist-info`` and ``.egg-info`` entries directly in the ``sys.path`` entry."""
+def _distribution_folders(folder: str) -> list[str] | None:
+    """The ``.dist-info`` and ``.egg-info`` entries directly in the ``sys.path`` entry, or
+    None when it is not a readable folder."""
     try:
         with os.scandir(folder or ".") as entries:
             return sorted(
                 entry.path for entry in entries if entry.name.endswith((".dist-info", ".egg-info"))
             )
-    except OSError:  # missing, a zip file, unreadable: its own time stands for it
-        return [f"{folder}@{_mtime(folder)}"]
+    except OSError:
+        return None
 
 
 def top_package(entry_point_value: str) -> str:
